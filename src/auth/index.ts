@@ -1,0 +1,123 @@
+/**
+ * The Better Auth instance: configuration and the per-isolate cache.
+ *
+ * D1 (through Drizzle) holds users, accounts, verification rows and every
+ * session row; KV is the secondary storage that answers warm session checks
+ * without touching D1. See README.md, "Sessions, D1 and KV".
+ */
+import { betterAuth } from "better-auth/minimal";
+import { drizzleAdapter } from "better-auth/adapters/drizzle";
+import { APIError, createAuthMiddleware } from "better-auth/api";
+import { bearer } from "better-auth/plugins/bearer";
+import { waitUntil } from "cloudflare:workers";
+import { readConfig, type Config } from "../config";
+import { createDb } from "../db/client";
+import { schema } from "../db/schema";
+import { kvSecondaryStorage } from "./kv-storage";
+import { createMailer, resetPasswordMail, verificationMail } from "./mailer";
+
+/** Where Better Auth is mounted. */
+export const AUTH_BASE_PATH = "/api/auth";
+
+/**
+ * Builds a Better Auth instance for `env`. Prefer {@link getAuth}, which
+ * reuses one instance per isolate; call this directly only to wrap bindings
+ * (tests that inject faults or staleness).
+ *
+ * @throws {ConfigError} when the environment is misconfigured.
+ */
+export function createAuth(env: Env, config: Config = readConfig(env)) {
+  const mailer = createMailer(config, env);
+  return betterAuth({
+    appName: "edge-session-worker",
+    basePath: AUTH_BASE_PATH,
+    // In development the base URL follows the request, so `wrangler dev --port N` works on any port.
+    baseURL: config.baseURL,
+    secret: config.secret,
+    trustedOrigins: (request) =>
+      config.baseURL || !request ? config.trustedOrigins : [new URL(request.url).origin, ...config.trustedOrigins],
+    database: drizzleAdapter(createDb(env.DB), { provider: "sqlite", schema }),
+    secondaryStorage: kvSecondaryStorage(env.SESSION_KV),
+    session: {
+      expiresIn: config.sessionExpiresIn,
+      updateAge: config.sessionUpdateAge,
+      // D1 is the source of truth; KV only caches live sessions.
+      storeSessionInDatabase: true,
+      // A signed cache cookie would outlive revocation by its maxAge; KV already makes checks cheap.
+      cookieCache: { enabled: false },
+    },
+    // Single-use tokens need an atomic consume, which KV cannot give.
+    verification: { storeInDatabase: true },
+    emailAndPassword: {
+      enabled: true,
+      requireEmailVerification: config.requireEmailVerification,
+      revokeSessionsOnPasswordReset: true,
+      sendResetPassword: async ({ user, url, token }) => {
+        await mailer.send(resetPasswordMail(user.email, url, token));
+      },
+    },
+    emailVerification: {
+      sendOnSignUp: true,
+      autoSignInAfterVerification: true,
+      sendVerificationEmail: async ({ user, url, token }) => {
+        await mailer.send(verificationMail(user.email, url, token));
+      },
+    },
+    user: { deleteUser: { enabled: true } },
+    // Requests are counted by the RateLimiter Durable Object in front of this handler.
+    rateLimit: { enabled: false },
+    telemetry: { enabled: false },
+    hooks: { before: requirePasswordToDeleteUser },
+    plugins: [bearer()],
+    advanced: {
+      // Cloudflare sets cf-connecting-ip itself; x-forwarded-for is whatever the client sent.
+      ipAddress: { ipAddressHeaders: ["cf-connecting-ip"] },
+      backgroundTasks: { handler: waitUntil },
+    },
+    logger: { level: config.development ? "info" : "warn" },
+  });
+}
+
+export type Auth = ReturnType<typeof createAuth>;
+
+/** The `{ user, session }` pair Better Auth returns for a valid session. */
+export type AuthSession = Auth["$Infer"]["Session"];
+
+/**
+ * Deleting an account is irreversible: ask for the password even on a fresh
+ * session (Better Auth would accept a session younger than a day alone).
+ */
+const requirePasswordToDeleteUser = createAuthMiddleware(async (ctx) => {
+  if (ctx.path !== "/delete-user") return;
+  const body: unknown = ctx.body;
+  const password = body && typeof body === "object" && "password" in body ? body.password : undefined;
+  if (typeof password !== "string" || password.length === 0) {
+    throw new APIError("BAD_REQUEST", { code: "PASSWORD_REQUIRED", message: "Confirm account deletion with your password" });
+  }
+});
+
+const instances = new WeakMap<Env, Auth>();
+
+/**
+ * The isolate's Better Auth instance for `env`, built on first use.
+ *
+ * Building Better Auth costs CPU, so it happens once per isolate; an
+ * initialisation that fails is dropped so the next request tries again.
+ *
+ * @example
+ * ```ts
+ * const session = await getAuth(c.env).api.getSession({ headers: c.req.raw.headers });
+ * ```
+ */
+export function getAuth(env: Env): Auth {
+  let auth = instances.get(env);
+  if (!auth) {
+    const created = createAuth(env);
+    created.$context.catch(() => {
+      if (instances.get(env) === created) instances.delete(env);
+    });
+    instances.set(env, created);
+    auth = created;
+  }
+  return auth;
+}

@@ -1,0 +1,104 @@
+/**
+ * Better Auth secondary storage on Workers KV.
+ *
+ * Key layout (all keys start with {@link KV_PREFIX}, bump the version to
+ * invalidate every cached entry at once):
+ *
+ * | key                                   | value                          |
+ * | ------------------------------------- | ------------------------------ |
+ * | `ba:v1:<session token>`               | `{ session, user }` JSON       |
+ * | `ba:v1:active-sessions-<userId>`      | `[{ token, expiresAt }]` JSON  |
+ * | `ba:v1:revoked-sessions-before-<id>`  | epoch ms of the last bulk revoke |
+ *
+ * Every value is wrapped in an envelope `{ v, exp }` that carries the real
+ * expiry. KV cannot expire a key sooner than 60 s after it is written, so a
+ * key may outlive its meaning; `get` treats an envelope past `exp` as absent,
+ * which is what keeps a cached session from outliving its `expiresAt`.
+ *
+ * KV has no atomic operations. Better Auth only calls `getAndDelete` for
+ * verification tokens kept in secondary storage and `increment` for its own
+ * rate limiter; this Worker keeps verification rows in D1 and counts requests
+ * in a Durable Object, so both methods refuse loudly instead of faking
+ * atomicity (a get-then-delete would let a reset link be used twice).
+ */
+import type { BetterAuthOptions } from "better-auth";
+
+type SecondaryStorage = NonNullable<BetterAuthOptions["secondaryStorage"]>;
+
+/** Versioned prefix of every key this adapter writes. */
+export const KV_PREFIX = "ba:v1:";
+
+/** KV refuses `expirationTtl` below 60 seconds. */
+const KV_MIN_TTL_SECONDS = 60;
+
+interface Envelope {
+  /** The value Better Auth stored. */
+  v: string;
+  /** When the value stops being valid, in epoch milliseconds; `null` for never. */
+  exp: number | null;
+}
+
+/** Thrown when Better Auth asks KV for an operation it cannot do atomically. */
+export class AtomicOperationUnsupportedError extends Error {
+  constructor(operation: string) {
+    super(
+      `Workers KV cannot ${operation} atomically; keep verification in D1 ` +
+        "(verification.storeInDatabase) and rate limiting in the Durable Object.",
+    );
+    this.name = "AtomicOperationUnsupportedError";
+  }
+}
+
+/**
+ * Wraps a KV namespace as Better Auth `secondaryStorage`.
+ *
+ * @example
+ * ```ts
+ * betterAuth({ secondaryStorage: kvSecondaryStorage(env.SESSION_KV), ... })
+ * ```
+ */
+export function kvSecondaryStorage(kv: KVNamespace, now: () => number = Date.now): SecondaryStorage {
+  return {
+    async get(key) {
+      const raw = await kv.get(KV_PREFIX + key, "text");
+      return raw === null ? null : openEnvelope(raw, now());
+    },
+    async set(key, value, ttl) {
+      if (ttl !== undefined && ttl <= 0) {
+        await kv.delete(KV_PREFIX + key);
+        return;
+      }
+      const envelope: Envelope = {
+        v: value,
+        exp: ttl === undefined ? null : now() + ttl * 1000,
+      };
+      await kv.put(
+        KV_PREFIX + key,
+        JSON.stringify(envelope),
+        ttl === undefined ? undefined : { expirationTtl: Math.max(KV_MIN_TTL_SECONDS, Math.ceil(ttl)) },
+      );
+    },
+    async delete(key) {
+      await kv.delete(KV_PREFIX + key);
+    },
+    getAndDelete() {
+      throw new AtomicOperationUnsupportedError("get-and-delete");
+    },
+    increment() {
+      throw new AtomicOperationUnsupportedError("increment");
+    },
+  };
+}
+
+/** Returns the stored value, or `null` when the envelope has expired or is not ours. */
+function openEnvelope(raw: string, nowMs: number): string | null {
+  let envelope: Partial<Envelope>;
+  try {
+    envelope = JSON.parse(raw) as Partial<Envelope>;
+  } catch {
+    return null;
+  }
+  if (typeof envelope.v !== "string") return null;
+  if (typeof envelope.exp === "number" && envelope.exp <= nowMs) return null;
+  return envelope.v;
+}

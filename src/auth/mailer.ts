@@ -1,0 +1,96 @@
+/**
+ * Outgoing mail: verification and password-reset links.
+ *
+ * Two transports behind one interface: the development outbox, which prints
+ * the link to the `wrangler dev` console and keeps the last messages in
+ * memory for tests, and Cloudflare's `send_email` binding for production.
+ */
+import type { Config } from "../config";
+
+export type MailKind = "verify-email" | "reset-password";
+
+export interface Mail {
+  kind: MailKind;
+  to: string;
+  subject: string;
+  text: string;
+  /** The link the recipient follows. */
+  url: string;
+  /** The single-use token inside `url`, for API clients that post it back themselves. */
+  token: string;
+}
+
+export interface Mailer {
+  send(mail: Mail): Promise<void>;
+}
+
+/** Messages the outbox keeps, newest last. */
+const OUTBOX_LIMIT = 100;
+const outbox: Mail[] = [];
+
+/**
+ * Development transport: logs the link and keeps the message in this isolate.
+ *
+ * @example
+ * ```ts
+ * await outboxMailer.send(mail); // console: "[outbox] verify-email for ada@example.com: http://…"
+ * ```
+ */
+export const outboxMailer: Mailer = {
+  async send(mail) {
+    outbox.push(mail);
+    if (outbox.length > OUTBOX_LIMIT) outbox.shift();
+    console.log(`[outbox] ${mail.kind} for ${mail.to}: ${mail.url}`);
+  },
+};
+
+/** The outbox's messages for one recipient, newest last (tests and local debugging). */
+export function readOutbox(to: string, kind?: MailKind): Mail[] {
+  const address = to.toLowerCase();
+  return outbox.filter((mail) => mail.to.toLowerCase() === address && (!kind || mail.kind === kind));
+}
+
+/**
+ * Production transport over Cloudflare's `send_email` binding.
+ *
+ * @example
+ * ```ts
+ * const mailer = sendEmailMailer(env.EMAIL, "no-reply@example.com");
+ * ```
+ */
+export function sendEmailMailer(binding: SendEmail, from: string): Mailer {
+  return {
+    async send(mail) {
+      await binding.send({ from, to: mail.to, subject: mail.subject, text: mail.text });
+    },
+  };
+}
+
+/** Picks the transport that `MAIL_TRANSPORT` names. */
+export function createMailer(config: Config, env: Env): Mailer {
+  return config.mailTransport === "send_email" ? sendEmailMailer(env.EMAIL, config.mailFrom) : outboxMailer;
+}
+
+/** The mail for a verification link. */
+export function verificationMail(to: string, url: string, token: string): Mail {
+  return {
+    kind: "verify-email",
+    to,
+    url,
+    token,
+    subject: "Verify your email address",
+    text: `Confirm your email address by opening this link:\n\n${url}\n\nIf you did not sign up, ignore this message.`,
+  };
+}
+
+/** The mail for a password-reset link. */
+export function resetPasswordMail(to: string, url: string, token: string): Mail {
+  return {
+    kind: "reset-password",
+    to,
+    url,
+    token,
+    subject: "Reset your password",
+    text: `Choose a new password by opening this link:\n\n${url}\n\nThe link works once and expires in one hour. If you did not ask for it, ignore this message.`,
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * The Worker's error codes and its single JSON error shape.
+ *
+ * Every error the Worker returns is `{ "code": "UPPER_SNAKE", "message": "…" }`,
+ * the same shape Better Auth uses for its own errors, so clients parse one
+ * shape whichever layer refused them.
+ */
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+export const ERROR_CODES = {
+  NOT_FOUND: { status: 404, message: "No route matches this request" },
+  METHOD_NOT_ALLOWED: { status: 405, message: "This method is not allowed here" },
+  UNAUTHORIZED: { status: 401, message: "A valid session is required" },
+  INVALID_JSON: { status: 400, message: "The request body is not valid JSON" },
+  INVALID_BODY: { status: 400, message: "The request body must be a JSON object" },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Send the request body as application/json" },
+  PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large" },
+  RATE_LIMITED: { status: 429, message: "Too many requests; retry later" },
+  RATE_LIMITER_UNAVAILABLE: { status: 503, message: "Rate limiting is unavailable; retry later" },
+  SERVICE_UNAVAILABLE: { status: 503, message: "A storage service is unavailable; retry later" },
+  MISCONFIGURED: { status: 500, message: "The auth service is misconfigured" },
+  INTERNAL_ERROR: { status: 500, message: "Internal error" },
+} as const satisfies Record<string, { status: ContentfulStatusCode; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The JSON body of every error response. */
+export interface ErrorBody {
+  code: ErrorCode | (string & {});
+  message: string;
+}
+
+/**
+ * Builds the JSON error response for `code`.
+ *
+ * @example
+ * ```ts
+ * return errorResponse("NOT_FOUND");
+ * ```
+ */
+export function errorResponse(code: ErrorCode, init?: { message?: string; headers?: HeadersInit }): Response {
+  const { status, message } = ERROR_CODES[code];
+  const headers = new Headers(init?.headers);
+  headers.set("content-type", "application/json; charset=UTF-8");
+  headers.set("cache-control", "no-store");
+  const body: ErrorBody = { code, message: init?.message ?? message };
+  return new Response(JSON.stringify(body), { status, headers });
+}
+
+/**
+ * An `HTTPException` that carries the complete JSON error response, for
+ * middleware that has to stop a request.
+ *
+ * @example
+ * ```ts
+ * throw apiError("UNAUTHORIZED", { headers: { "WWW-Authenticate": "Bearer" } });
+ * ```
+ */
+export function apiError(code: ErrorCode, init?: { message?: string; headers?: HeadersInit }): HTTPException {
+  const res = errorResponse(code, init);
+  return new HTTPException(ERROR_CODES[code].status, { res, message: res.statusText });
+}
+
+/** Raised when configuration is missing or unsafe; surfaces as `MISCONFIGURED`. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Raised when D1, KV or the Durable Object fails; surfaces as a 503. */
+export class StorageUnavailableError extends Error {
+  override name = "StorageUnavailableError";
+}
+
+/** `app.onError`: one shape for everything, no stack traces to the client. */
+export function handleError(err: Error, c: Context): Response {
+  if (err instanceof HTTPException) {
+    return err.res ?? errorResponse(err.status >= 500 ? "INTERNAL_ERROR" : "NOT_FOUND", { message: err.message });
+  }
+  if (err instanceof ConfigError) {
+    // The detail goes to the operator's log, not to the client.
+    console.error(`configuration error: ${err.message}`);
+    return errorResponse("MISCONFIGURED");
+  }
+  if (err instanceof StorageUnavailableError) {
+    console.error(`storage unavailable on ${c.req.method} ${c.req.path}:`, err.cause ?? err);
+    return errorResponse("SERVICE_UNAVAILABLE");
+  }
+  console.error(`unhandled error on ${c.req.method} ${c.req.path}:`, err);
+  return errorResponse("INTERNAL_ERROR");
+}

@@ -1,0 +1,37 @@
+import { createMiddleware } from "hono/factory";
+import { apiError } from "../errors";
+import type { AppEnv, SessionRecord, SessionUser } from "../types";
+import { lookupSession } from "./auth-context";
+
+/** What `requireAuth()` guarantees to the handlers after it. */
+export type AuthedEnv = AppEnv & { Variables: { user: SessionUser; session: SessionRecord } };
+
+/** The challenge sent with every 401. */
+export const WWW_AUTHENTICATE = 'Bearer realm="api"';
+
+/**
+ * Refuses requests without a valid session: `401 {"code":"UNAUTHORIZED"}` with
+ * `WWW-Authenticate: Bearer`. Resolves the session itself when
+ * `authContextMiddleware()` has not run before it.
+ *
+ * @example
+ * ```ts
+ * app.get("/api/me", requireAuth(), (c) => c.json({ user: c.var.user }));
+ * ```
+ */
+export function requireAuth() {
+  return createMiddleware<AuthedEnv>(async function requireAuth(c, next) {
+    let { user, session } = c.var as Partial<AppEnv["Variables"]>;
+    if (session === undefined) {
+      const found = await lookupSession(c.env, c.req.raw.headers);
+      ({ user, session } = found);
+      for (const cookie of found.setCookies) c.header("set-cookie", cookie, { append: true });
+    }
+    if (!session || !user) {
+      throw apiError("UNAUTHORIZED", { headers: { "WWW-Authenticate": WWW_AUTHENTICATE } });
+    }
+    c.set("user", user);
+    c.set("session", session);
+    await next();
+  });
+}

@@ -1,0 +1,68 @@
+/**
+ * `/api/auth/*`: Better Auth's handler behind a body limit, with its answers
+ * brought to the Worker's conventions (JSON errors, no caching, no session
+ * token echoed to scripts).
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { AUTH_BASE_PATH, getAuth } from "../auth";
+import { errorResponse, type ErrorCode } from "../errors";
+import type { AppEnv } from "../types";
+
+/** Largest request body the auth routes accept. */
+export const AUTH_BODY_LIMIT_BYTES = 16 * 1024;
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  401: "UNAUTHORIZED",
+  404: "NOT_FOUND",
+  405: "METHOD_NOT_ALLOWED",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+};
+
+export const authRoutes = new Hono<AppEnv>();
+
+authRoutes.use(
+  "*",
+  bodyLimit({ maxSize: AUTH_BODY_LIMIT_BYTES, onError: () => errorResponse("PAYLOAD_TOO_LARGE") }),
+);
+
+/** Our documented alias of `get-session`. */
+authRoutes.get("/session", (c) => {
+  const url = new URL(c.req.url);
+  url.pathname = `${AUTH_BASE_PATH}/get-session`;
+  return handle(c.env, new Request(url, c.req.raw));
+});
+
+authRoutes.on(["GET", "POST"], "/*", (c) => handle(c.env, c.req.raw));
+
+async function handle(env: Env, request: Request): Promise<Response> {
+  const response = await getAuth(env).handler(request);
+  const path = new URL(request.url).pathname;
+  const body = path === `${AUTH_BASE_PATH}/get-session` && response.ok ? await withoutToken(response) : response.body;
+  if (response.status >= 400 && !response.headers.get("content-type")?.includes("json")) {
+    await response.body?.cancel();
+    const headers = new Headers();
+    for (const cookie of response.headers.getSetCookie()) headers.append("set-cookie", cookie);
+    return errorResponse(STATUS_CODES[response.status] ?? (response.status >= 500 ? "INTERNAL_ERROR" : "NOT_FOUND"), {
+      headers,
+    });
+  }
+  const headers = new Headers(response.headers);
+  headers.set("cache-control", "no-store");
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
+}
+
+/**
+ * Drops `session.token` from a get-session answer: a browser's token lives in
+ * an HttpOnly cookie, and echoing it in JSON would hand it to any script.
+ */
+async function withoutToken(response: Response): Promise<string> {
+  const text = await response.text();
+  const data: unknown = JSON.parse(text);
+  if (data && typeof data === "object" && "session" in data && data.session && typeof data.session === "object") {
+    delete (data.session as { token?: unknown }).token;
+    return JSON.stringify(data);
+  }
+  return text;
+}

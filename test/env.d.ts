@@ -1,0 +1,10 @@
+import type { D1Migration } from "cloudflare:test";
+
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      /** The SQL files in migrations/, applied by test/setup/apply-migrations.ts. */
+      TEST_MIGRATIONS: D1Migration[];
+    }
+  }
+}

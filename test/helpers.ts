@@ -1,0 +1,82 @@
+import { SELF } from "cloudflare:test";
+
+export const ORIGIN = "https://auth.example.com";
+
+let counter = 0;
+
+/** A fresh, unique email address per call: each test creates its own users. */
+export function uniqueEmail(label = "user"): string {
+  counter += 1;
+  return `${label}-${Date.now().toString(36)}-${counter}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+}
+
+export const PASSWORD = "correct horse battery staple";
+
+export interface Client {
+  email: string;
+  password: string;
+  /** `name=value` of the session cookie, ready for a `Cookie` header. */
+  cookie: string;
+  /** The signed bearer token from `set-auth-token`. */
+  bearer: string;
+  userId: string;
+}
+
+/** Sends a request to the Worker under test. */
+export function call(path: string, init: RequestInit & { json?: unknown; ip?: string } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (init.json !== undefined) headers.set("content-type", "application/json");
+  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", init.ip ?? "203.0.113.10");
+  const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
+  return SELF.fetch(new URL(path, ORIGIN), { ...init, headers, body, redirect: "manual" });
+}
+
+/** The `name=value` part of the session cookie a response sets, or `undefined`. */
+export function sessionCookie(response: Response): string | undefined {
+  const cookie = response.headers.getSetCookie().find((value) => /session_token=/.test(value));
+  return cookie?.split(";")[0];
+}
+
+/** Signs up a new user and returns its cookie session and bearer token. */
+export async function signUp(options: { email?: string; password?: string; name?: string; ip?: string } = {}): Promise<Client> {
+  const email = options.email ?? uniqueEmail();
+  const password = options.password ?? PASSWORD;
+  const response = await call("/api/auth/sign-up/email", {
+    method: "POST",
+    json: { email, password, name: options.name ?? "Test User" },
+    ip: options.ip,
+  });
+  if (response.status !== 200) throw new Error(`sign-up failed: ${response.status} ${await response.text()}`);
+  const body = (await response.json()) as { user: { id: string } };
+  return {
+    email,
+    password,
+    cookie: sessionCookie(response) ?? "",
+    bearer: response.headers.get("set-auth-token") ?? "",
+    userId: body.user.id,
+  };
+}
+
+/** Signs in and returns the new session's cookie and bearer token. */
+export async function signIn(email: string, password = PASSWORD, init: { ip?: string; userAgent?: string } = {}) {
+  const response = await call("/api/auth/sign-in/email", {
+    method: "POST",
+    json: { email, password },
+    ip: init.ip,
+    headers: init.userAgent ? { "user-agent": init.userAgent } : undefined,
+  });
+  return {
+    response,
+    cookie: sessionCookie(response) ?? "",
+    bearer: response.headers.get("set-auth-token") ?? "",
+  };
+}
+
+/** GET /api/auth/get-session with the given credentials. */
+export async function getSession(credentials: { cookie?: string; bearer?: string }) {
+  const headers: Record<string, string> = {};
+  if (credentials.cookie) headers.cookie = credentials.cookie;
+  if (credentials.bearer) headers.authorization = `Bearer ${credentials.bearer}`;
+  const response = await call("/api/auth/get-session", { headers });
+  return { response, body: (await response.json()) as { user: { id: string; email: string }; session: { id: string } } | null };
+}
