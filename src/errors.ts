@@ -5,6 +5,7 @@
  * the same shape Better Auth uses for its own errors, so clients parse one
  * shape whichever layer refused them.
  */
+import { isAPIError } from "better-auth/api";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -71,6 +72,17 @@ export class ConfigError extends Error {
 /** Raised when D1, KV or the Durable Object fails; surfaces as a 503. */
 export class StorageUnavailableError extends Error {
   override name = "StorageUnavailableError";
+  constructor(store: "D1" | "KV" | "RateLimiter", cause: unknown) {
+    super(`${store} is unavailable`, { cause });
+  }
+}
+
+/** Whether `err`, or an error it wraps, is a storage failure. */
+function isStorageFailure(err: unknown): boolean {
+  for (let current = err, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (current instanceof StorageUnavailableError) return true;
+  }
+  return false;
 }
 
 /** `app.onError`: one shape for everything, no stack traces to the client. */
@@ -83,9 +95,14 @@ export function handleError(err: Error, c: Context): Response {
     console.error(`configuration error: ${err.message}`);
     return errorResponse("MISCONFIGURED");
   }
-  if (err instanceof StorageUnavailableError) {
-    console.error(`storage unavailable on ${c.req.method} ${c.req.path}:`, err.cause ?? err);
+  if (isStorageFailure(err)) {
+    console.error(`storage unavailable on ${c.req.method} ${c.req.path}:`, err);
     return errorResponse("SERVICE_UNAVAILABLE");
+  }
+  if (isAPIError(err)) {
+    // Better Auth's own errors already have our shape; keep their status and code.
+    const body = { code: err.body?.code ?? "INTERNAL_ERROR", message: err.body?.message ?? err.message };
+    return Response.json(body, { status: err.statusCode, headers: { "cache-control": "no-store" } });
   }
   console.error(`unhandled error on ${c.req.method} ${c.req.path}:`, err);
   return errorResponse("INTERNAL_ERROR");

@@ -1,4 +1,7 @@
-import { SELF } from "cloudflare:test";
+import { createExecutionContext, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { KV_PREFIX } from "../src/auth/kv-storage";
+import worker from "../src/index";
 
 export const ORIGIN = "https://auth.example.com";
 
@@ -79,4 +82,47 @@ export async function getSession(credentials: { cookie?: string; bearer?: string
   if (credentials.bearer) headers.authorization = `Bearer ${credentials.bearer}`;
   const response = await call("/api/auth/get-session", { headers });
   return { response, body: (await response.json()) as { user: { id: string; email: string }; session: { id: string } } | null };
+}
+
+/** The raw session token inside a cookie (`name=token.signature`) or a bearer value. */
+export function rawToken(credential: string): string {
+  const value = credential.includes("=") && credential.includes("session_token") ? credential.split("=").slice(1).join("=") : credential;
+  return decodeURIComponent(value).split(".")[0] ?? "";
+}
+
+/** The session row for a token in D1, or `null`. */
+export async function sessionRow(token: string) {
+  return env.DB.prepare("SELECT * FROM session WHERE token = ?").bind(token).first<{
+    id: string;
+    user_id: string;
+    expires_at: number;
+    ip_address: string | null;
+    user_agent: string | null;
+  }>();
+}
+
+/** Whether KV holds a copy of the session (raw, ignoring the envelope's expiry). */
+export async function kvHasSession(token: string): Promise<boolean> {
+  return (await env.SESSION_KV.get(KV_PREFIX + token)) !== null;
+}
+
+/** Runs the Worker with `bindings` swapped in (fault or staleness injection). */
+export async function callWith(bindings: Partial<Env>, path: string, init: RequestInit & { json?: unknown } = {}) {
+  const headers = new Headers(init.headers);
+  if (init.json !== undefined) headers.set("content-type", "application/json");
+  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", "203.0.113.10");
+  const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(
+    new Request(new URL(path, ORIGIN), { ...init, headers, body, redirect: "manual" }),
+    { ...env, ...bindings },
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+/** Lets background work (mail sent through waitUntil) finish. */
+export async function settle(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 20));
 }

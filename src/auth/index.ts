@@ -16,6 +16,9 @@ import { schema } from "../db/schema";
 import { kvSecondaryStorage } from "./kv-storage";
 import { createMailer, resetPasswordMail, verificationMail } from "./mailer";
 
+/** Hosts the development server answers on, on any port. */
+const LOCAL_HOSTS = ["localhost", "localhost:*", "127.0.0.1:*", "[::1]:*"];
+
 /** Where Better Auth is mounted. */
 export const AUTH_BASE_PATH = "/api/auth";
 
@@ -32,10 +35,9 @@ export function createAuth(env: Env, config: Config = readConfig(env)) {
     appName: "edge-session-worker",
     basePath: AUTH_BASE_PATH,
     // In development the base URL follows the request, so `wrangler dev --port N` works on any port.
-    baseURL: config.baseURL,
+    baseURL: config.baseURL ?? { allowedHosts: LOCAL_HOSTS, protocol: "auto" },
     secret: config.secret,
-    trustedOrigins: (request) =>
-      config.baseURL || !request ? config.trustedOrigins : [new URL(request.url).origin, ...config.trustedOrigins],
+    trustedOrigins: config.trustedOrigins,
     database: drizzleAdapter(createDb(env.DB), { provider: "sqlite", schema }),
     secondaryStorage: kvSecondaryStorage(env.SESSION_KV),
     session: {
@@ -71,7 +73,8 @@ export function createAuth(env: Env, config: Config = readConfig(env)) {
     plugins: [bearer()],
     advanced: {
       // Cloudflare sets cf-connecting-ip itself; x-forwarded-for is whatever the client sent.
-      ipAddress: { ipAddressHeaders: ["cf-connecting-ip"] },
+      // Sessions record the full address (list-sessions shows it); rate limiting groups IPv6 by /64 itself.
+      ipAddress: { ipAddressHeaders: ["cf-connecting-ip"], ipv6Subnet: 128 },
       backgroundTasks: { handler: waitUntil },
     },
     logger: { level: config.development ? "info" : "warn" },

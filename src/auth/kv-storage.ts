@@ -22,6 +22,7 @@
  * atomicity (a get-then-delete would let a reset link be used twice).
  */
 import type { BetterAuthOptions } from "better-auth";
+import { StorageUnavailableError } from "../errors";
 
 type SecondaryStorage = NonNullable<BetterAuthOptions["secondaryStorage"]>;
 
@@ -60,26 +61,28 @@ export class AtomicOperationUnsupportedError extends Error {
 export function kvSecondaryStorage(kv: KVNamespace, now: () => number = Date.now): SecondaryStorage {
   return {
     async get(key) {
-      const raw = await kv.get(KV_PREFIX + key, "text");
+      const raw = await unavailableOnError(() => kv.get(KV_PREFIX + key, "text"));
       return raw === null ? null : openEnvelope(raw, now());
     },
     async set(key, value, ttl) {
       if (ttl !== undefined && ttl <= 0) {
-        await kv.delete(KV_PREFIX + key);
+        await unavailableOnError(() => kv.delete(KV_PREFIX + key));
         return;
       }
       const envelope: Envelope = {
         v: value,
         exp: ttl === undefined ? null : now() + ttl * 1000,
       };
-      await kv.put(
-        KV_PREFIX + key,
-        JSON.stringify(envelope),
-        ttl === undefined ? undefined : { expirationTtl: Math.max(KV_MIN_TTL_SECONDS, Math.ceil(ttl)) },
+      await unavailableOnError(() =>
+        kv.put(
+          KV_PREFIX + key,
+          JSON.stringify(envelope),
+          ttl === undefined ? undefined : { expirationTtl: Math.max(KV_MIN_TTL_SECONDS, Math.ceil(ttl)) },
+        ),
       );
     },
     async delete(key) {
-      await kv.delete(KV_PREFIX + key);
+      await unavailableOnError(() => kv.delete(KV_PREFIX + key));
     },
     getAndDelete() {
       throw new AtomicOperationUnsupportedError("get-and-delete");
@@ -88,6 +91,15 @@ export function kvSecondaryStorage(kv: KVNamespace, now: () => number = Date.now
       throw new AtomicOperationUnsupportedError("increment");
     },
   };
+}
+
+/** Marks a failed KV call as a storage outage, so it answers 503 rather than 500. */
+async function unavailableOnError<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (cause) {
+    throw new StorageUnavailableError("KV", cause);
+  }
 }
 
 /** Returns the stored value, or `null` when the envelope has expired or is not ours. */

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// `npm run dev [-- wrangler dev flags]`: prepares a fresh clone for local development,
+// then starts `wrangler dev`. Safe to run again: it only adds what is missing.
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const devVarsPath = `${root}.dev.vars`;
+
+// Local settings: a random secret (once), development mode and the console outbox.
+const defaults = {
+  ENVIRONMENT: "development",
+  BETTER_AUTH_SECRET: randomBytes(32).toString("base64url"),
+  MAIL_TRANSPORT: "outbox",
+};
+const existing = existsSync(devVarsPath) ? readFileSync(devVarsPath, "utf8") : "";
+const present = new Set(existing.split("\n").map((line) => line.split("=")[0]?.trim()));
+const missing = Object.entries(defaults).filter(([name]) => !present.has(name));
+if (missing.length > 0) {
+  const lines = missing.map(([name, value]) => `${name}=${value}`).join("\n");
+  writeFileSync(devVarsPath, `${existing}${existing && !existing.endsWith("\n") ? "\n" : ""}${lines}\n`);
+  console.log(`.dev.vars: added ${missing.map(([name]) => name).join(", ")}`);
+}
+
+const wrangler = (args, options = {}) =>
+  spawnSync("wrangler", args, { cwd: root, stdio: "inherit", shell: process.platform === "win32", ...options });
+
+// Local D1 migrations (Miniflare's embedded SQLite under .wrangler/state).
+const migrate = wrangler(["d1", "migrations", "apply", "DB", "--local"], { env: { ...process.env, CI: "true" } });
+if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+
+const dev = spawn("wrangler", ["dev", ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: "inherit",
+  shell: process.platform === "win32",
+});
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
+dev.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

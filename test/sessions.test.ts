@@ -1,0 +1,160 @@
+import { describe, expect, it } from "vitest";
+import { call, getSession, kvHasSession, rawToken, sessionRow, signIn, signUp } from "./helpers";
+
+describe("sign-up", () => {
+  it("gives a cookie session and a bearer token for the new user", async () => {
+    const client = await signUp();
+    expect(client.cookie).toMatch(/^__Secure-better-auth\.session_token=/);
+    expect(client.bearer).toMatch(/^[A-Za-z0-9]+\.[A-Za-z0-9+/=]+$/);
+    const { body } = await getSession({ cookie: client.cookie });
+    expect(body?.user.email).toBe(client.email);
+  });
+
+  it("stores the session in D1 and caches it in KV", async () => {
+    const client = await signUp();
+    const token = rawToken(client.cookie);
+    expect(await sessionRow(token)).toMatchObject({ user_id: client.userId });
+    expect(await kvHasSession(token)).toBe(true);
+  });
+
+  it("refuses a second account for the same email", async () => {
+    const client = await signUp();
+    const response = await call("/api/auth/sign-up/email", {
+      method: "POST",
+      json: { email: client.email.toUpperCase(), password: "another password 123", name: "Twin" },
+    });
+    expect(response.status).toBe(422);
+    expect(await response.json()).toMatchObject({ code: "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL" });
+  });
+});
+
+describe("sign-in", () => {
+  it("issues a new token on every sign-in", async () => {
+    const client = await signUp();
+    const first = await signIn(client.email);
+    const second = await signIn(client.email);
+    expect(first.response.status).toBe(200);
+    expect(second.response.status).toBe(200);
+    const tokens = new Set([rawToken(client.cookie), rawToken(first.cookie), rawToken(second.cookie)]);
+    expect(tokens.size).toBe(3);
+    expect(first.bearer).not.toBe(second.bearer);
+  });
+
+  it("refuses a wrong password without saying whether the account exists", async () => {
+    const client = await signUp();
+    const wrong = await signIn(client.email, "not the password");
+    const unknown = await signIn("nobody-here@example.com", "not the password");
+    expect(wrong.response.status).toBe(401);
+    expect(unknown.response.status).toBe(401);
+    expect(await wrong.response.json()).toEqual(await unknown.response.json());
+    expect(wrong.cookie).toBe("");
+  });
+});
+
+describe("get-session", () => {
+  it("answers by cookie and by bearer token", async () => {
+    const client = await signUp();
+    const byCookie = await getSession({ cookie: client.cookie });
+    const byBearer = await getSession({ bearer: client.bearer });
+    expect(byCookie.body?.user.id).toBe(client.userId);
+    expect(byBearer.body?.user.id).toBe(client.userId);
+    expect(byBearer.body?.session.id).toBe(byCookie.body?.session.id);
+  });
+
+  it("accepts the raw token from the sign-in body as a bearer token", async () => {
+    const client = await signUp();
+    const response = await call("/api/auth/sign-in/email", { method: "POST", json: { email: client.email, password: client.password } });
+    const { token } = (await response.json()) as { token: string };
+    expect((await getSession({ bearer: token })).body?.user.id).toBe(client.userId);
+  });
+
+  it("does not echo the session token to scripts", async () => {
+    const client = await signUp();
+    const { body } = await getSession({ cookie: client.cookie });
+    expect(body?.session).not.toHaveProperty("token");
+    expect(JSON.stringify(body)).not.toContain(rawToken(client.cookie));
+  });
+
+  it("is served at /api/auth/session exactly like get-session", async () => {
+    const client = await signUp();
+    const alias = await call("/api/auth/session", { headers: { authorization: `Bearer ${client.bearer}` } });
+    const original = await getSession({ bearer: client.bearer });
+    expect(alias.status).toBe(200);
+    expect(await alias.json()).toEqual(original.body);
+    expect(alias.headers.get("cache-control")).toBe("no-store");
+    const anonymous = await call("/api/auth/session");
+    expect(anonymous.status).toBe(200);
+    expect(await anonymous.json()).toBeNull();
+  });
+
+  it("marks session answers as not cacheable", async () => {
+    const client = await signUp();
+    const { response } = await getSession({ cookie: client.cookie });
+    expect(response.headers.get("cache-control")).toBe("no-store");
+  });
+});
+
+describe("cookies", () => {
+  it("are HttpOnly, SameSite=Lax, Path=/ and Secure under https", async () => {
+    const response = await call("/api/auth/sign-up/email", {
+      method: "POST",
+      json: { email: `cookie-${crypto.randomUUID()}@example.com`, password: "correct horse battery staple", name: "C" },
+    });
+    const cookie = response.headers.getSetCookie().find((value) => value.includes("session_token="));
+    expect(cookie).toBeDefined();
+    const attributes = cookie!.split(";").map((part) => part.trim().toLowerCase());
+    expect(attributes[0]).toMatch(/^__secure-better-auth\.session_token=/);
+    expect(attributes).toContain("httponly");
+    expect(attributes).toContain("samesite=lax");
+    expect(attributes).toContain("path=/");
+    expect(attributes).toContain("secure");
+  });
+});
+
+describe("list-sessions", () => {
+  it("shows each session's IP address and user agent", async () => {
+    const client = await signUp({ ip: "198.51.100.7" });
+    await signIn(client.email, client.password, { ip: "2001:db8::42", userAgent: "TestPhone/1.0" });
+    const response = await call("/api/auth/list-sessions", { headers: { cookie: client.cookie } });
+    expect(response.status).toBe(200);
+    const sessions = (await response.json()) as { ipAddress: string; userAgent: string }[];
+    expect(sessions).toHaveLength(2);
+    // IPv6 addresses are stored in full, expanded form.
+    expect(sessions.map((s) => s.ipAddress).sort()).toEqual(["198.51.100.7", "2001:0db8:0000:0000:0000:0000:0000:0042"]);
+    expect(sessions.map((s) => s.userAgent)).toContain("TestPhone/1.0");
+  });
+
+  it("takes the client address from cf-connecting-ip only", async () => {
+    const email = `spoof-${crypto.randomUUID()}@example.com`;
+    const response = await call("/api/auth/sign-up/email", {
+      method: "POST",
+      ip: "192.0.2.55",
+      headers: { "x-forwarded-for": "10.9.9.9", "x-real-ip": "10.8.8.8" },
+      json: { email, password: "correct horse battery staple", name: "S" },
+    });
+    const row = await sessionRow(rawToken(response.headers.get("set-auth-token")!));
+    expect(row?.ip_address).toBe("192.0.2.55");
+  });
+});
+
+describe("/api/me", () => {
+  it("returns the user and session with a cookie or a bearer token", async () => {
+    const client = await signUp();
+    for (const headers of [{ cookie: client.cookie }, { authorization: `Bearer ${client.bearer}` }]) {
+      const response = await call("/api/me", { headers });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { user: { id: string; email: string }; session: Record<string, unknown> };
+      expect(body.user).toMatchObject({ id: client.userId, email: client.email });
+      expect(body.session).toMatchObject({ userId: client.userId });
+      expect(body.session).not.toHaveProperty("token");
+      expect(response.headers.get("cache-control")).toBe("no-store");
+    }
+  });
+
+  it("answers 401 with a JSON error and WWW-Authenticate without a session", async () => {
+    const response = await call("/api/me");
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    expect(await response.json()).toEqual({ code: "UNAUTHORIZED", message: expect.any(String) });
+  });
+});
