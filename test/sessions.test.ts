@@ -140,7 +140,8 @@ describe("list-sessions", () => {
 describe("/api/me", () => {
   it("returns the user and session with a cookie or a bearer token", async () => {
     const client = await signUp();
-    for (const headers of [{ cookie: client.cookie }, { authorization: `Bearer ${client.bearer}` }]) {
+    const variants: Record<string, string>[] = [{ cookie: client.cookie }, { authorization: `Bearer ${client.bearer}` }];
+    for (const headers of variants) {
       const response = await call("/api/me", { headers });
       expect(response.status).toBe(200);
       const body = (await response.json()) as { user: { id: string; email: string }; session: Record<string, unknown> };

@@ -12,6 +12,7 @@ import { bearer } from "better-auth/plugins/bearer";
 import { waitUntil } from "cloudflare:workers";
 import { readConfig, type Config } from "../config";
 import { createDb } from "../db/client";
+import { withOutageReporting } from "../db/outage";
 import { schema } from "../db/schema";
 import { kvSecondaryStorage } from "./kv-storage";
 import { createMailer, resetPasswordMail, verificationMail } from "./mailer";
@@ -38,7 +39,7 @@ export function createAuth(env: Env, config: Config = readConfig(env)) {
     baseURL: config.baseURL ?? { allowedHosts: LOCAL_HOSTS, protocol: "auto" },
     secret: config.secret,
     trustedOrigins: config.trustedOrigins,
-    database: drizzleAdapter(createDb(env.DB), { provider: "sqlite", schema }),
+    database: drizzleAdapter(createDb(withOutageReporting(env.DB)), { provider: "sqlite", schema }),
     secondaryStorage: kvSecondaryStorage(env.SESSION_KV),
     session: {
       expiresIn: config.sessionExpiresIn,

@@ -22,7 +22,7 @@
  * atomicity (a get-then-delete would let a reset link be used twice).
  */
 import type { BetterAuthOptions } from "better-auth";
-import { StorageUnavailableError } from "../errors";
+import { storageCall } from "../db/outage";
 
 type SecondaryStorage = NonNullable<BetterAuthOptions["secondaryStorage"]>;
 
@@ -61,19 +61,19 @@ export class AtomicOperationUnsupportedError extends Error {
 export function kvSecondaryStorage(kv: KVNamespace, now: () => number = Date.now): SecondaryStorage {
   return {
     async get(key) {
-      const raw = await unavailableOnError(() => kv.get(KV_PREFIX + key, "text"));
+      const raw = await storageCall("KV", () => kv.get(KV_PREFIX + key, "text"));
       return raw === null ? null : openEnvelope(raw, now());
     },
     async set(key, value, ttl) {
       if (ttl !== undefined && ttl <= 0) {
-        await unavailableOnError(() => kv.delete(KV_PREFIX + key));
+        await storageCall("KV", () => kv.delete(KV_PREFIX + key));
         return;
       }
       const envelope: Envelope = {
         v: value,
         exp: ttl === undefined ? null : now() + ttl * 1000,
       };
-      await unavailableOnError(() =>
+      await storageCall("KV", () =>
         kv.put(
           KV_PREFIX + key,
           JSON.stringify(envelope),
@@ -82,7 +82,7 @@ export function kvSecondaryStorage(kv: KVNamespace, now: () => number = Date.now
       );
     },
     async delete(key) {
-      await unavailableOnError(() => kv.delete(KV_PREFIX + key));
+      await storageCall("KV", () => kv.delete(KV_PREFIX + key));
     },
     getAndDelete() {
       throw new AtomicOperationUnsupportedError("get-and-delete");
@@ -91,15 +91,6 @@ export function kvSecondaryStorage(kv: KVNamespace, now: () => number = Date.now
       throw new AtomicOperationUnsupportedError("increment");
     },
   };
-}
-
-/** Marks a failed KV call as a storage outage, so it answers 503 rather than 500. */
-async function unavailableOnError<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (cause) {
-    throw new StorageUnavailableError("KV", cause);
-  }
 }
 
 /** Returns the stored value, or `null` when the envelope has expired or is not ours. */

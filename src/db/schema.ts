@@ -7,9 +7,10 @@
  * integers compare and index cheaply.
  *
  * `deletedAt` marks a tombstoned row. Better Auth itself deletes rows outright
- * (sign-out, revocation, user deletion); the column is there for operators and
- * the housekeeping job, which removes tombstoned and expired rows, and a
- * tombstoned session is never accepted (see `src/auth/adapter.ts`).
+ * (sign-out, revocation, user deletion); the column lets operators retire rows
+ * in bulk with SQL, and the hourly purge then removes tombstoned sessions
+ * together with their KV copies. To end a session at once, revoke it through
+ * the API instead: that also deletes its KV copy.
  */
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";

@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { AUTH_BASE_PATH, getAuth } from "../auth";
+import { trackOutages } from "../db/outage";
 import { errorResponse, type ErrorCode } from "../errors";
 import type { AppEnv } from "../types";
 
@@ -37,7 +38,14 @@ authRoutes.get("/session", (c) => {
 authRoutes.on(["GET", "POST"], "/*", (c) => handle(c.env, c.req.raw));
 
 async function handle(env: Env, request: Request): Promise<Response> {
-  const response = await getAuth(env).handler(request);
+  const auth = getAuth(env);
+  const { result: response, failures } = await trackOutages(() => auth.handler(request));
+  if (failures.length > 0) {
+    // Whatever Better Auth answered, it was based on storage that failed: say so, and set no cookies.
+    await response.body?.cancel();
+    console.error(`storage unavailable on ${request.method} ${new URL(request.url).pathname}:`, failures[0]);
+    return errorResponse("SERVICE_UNAVAILABLE");
+  }
   const path = new URL(request.url).pathname;
   const body = path === `${AUTH_BASE_PATH}/get-session` && response.ok ? await withoutToken(response) : response.body;
   if (response.status >= 400 && !response.headers.get("content-type")?.includes("json")) {

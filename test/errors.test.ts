@@ -1,0 +1,222 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { AUTH_BODY_LIMIT_BYTES } from "../src/routes/auth";
+import { call, callWith, getSession, ORIGIN, PASSWORD, signUp } from "./helpers";
+
+async function expectJsonError(response: Response, status: number, code?: string | RegExp) {
+  expect(response.status).toBe(status);
+  expect(response.headers.get("content-type")).toMatch(/application\/json/);
+  const body = (await response.json()) as { code: string; message: string };
+  expect(body).toEqual({ code: expect.any(String), message: expect.any(String) });
+  if (code) expect(body.code).toMatch(code);
+  return body;
+}
+
+describe("health", () => {
+  it("answers 200 {ok:true} without touching D1", async () => {
+    const response = await callWith({ DB: undefined as unknown as D1Database }, "/health");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true });
+  });
+});
+
+describe("bad input", () => {
+  it("unknown routes get a JSON 404", async () => {
+    await expectJsonError(await call("/nope"), 404, "NOT_FOUND");
+    await expectJsonError(await call("/api/auth/does-not-exist"), 404, "NOT_FOUND");
+  });
+
+  it("a wrong method on an auth route gets a JSON error", async () => {
+    const response = await call("/api/auth/sign-in/email", { method: "PUT", json: {} });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+    await expectJsonError(response, response.status);
+  });
+
+  it("malformed JSON gets a 400", async () => {
+    const response = await call("/api/auth/sign-in/email", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"email": "a@b.c", "password": ',
+    });
+    await expectJsonError(response, 400);
+  });
+
+  it("a body that is not JSON gets a 415", async () => {
+    const response = await call("/api/auth/sign-in/email", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "email=a@b.c",
+    });
+    await expectJsonError(response, 415);
+  });
+
+  it("missing or invalid fields get a 400 that names them", async () => {
+    const missing = await call("/api/auth/sign-up/email", { method: "POST", json: { email: "x@example.com" } });
+    const missingBody = await expectJsonError(missing, 400);
+    expect(missingBody.message).toMatch(/password|name/);
+    const invalid = await call("/api/auth/sign-up/email", { method: "POST", json: { email: "not-an-email", password: PASSWORD, name: "N" } });
+    await expectJsonError(invalid, 400);
+    const short = await call("/api/auth/sign-up/email", { method: "POST", json: { email: "short@example.com", password: "123", name: "N" } });
+    await expectJsonError(short, 400, "PASSWORD_TOO_SHORT");
+    const wrongType = await call("/api/auth/sign-in/email", { method: "POST", json: { email: 42, password: ["x"] } });
+    await expectJsonError(wrongType, 400);
+    const array = await call("/api/auth/sign-in/email", { method: "POST", json: [1, 2, 3] });
+    expect(array.status).toBeGreaterThanOrEqual(400);
+    expect(array.status).toBeLessThan(500);
+  });
+
+  it("an oversized body gets a 413", async () => {
+    const response = await call("/api/auth/sign-in/email", {
+      method: "POST",
+      json: { email: "big@example.com", password: "x".repeat(AUTH_BODY_LIMIT_BYTES + 1) },
+    });
+    await expectJsonError(response, 413, "PAYLOAD_TOO_LARGE");
+  });
+
+  it("an oversized body without Content-Length gets a 413", async () => {
+    const chunk = new TextEncoder().encode("x".repeat(1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ > AUTH_BODY_LIMIT_BYTES / 1024 + 2) controller.close();
+        else controller.enqueue(chunk);
+      },
+    });
+    const response = await call("/api/auth/sign-in/email", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+      // @ts-expect-error: workerd needs duplex for streamed request bodies
+      duplex: "half",
+    });
+    await expectJsonError(response, 413, "PAYLOAD_TOO_LARGE");
+  });
+
+  it.each([
+    ["a garbage cookie", { cookie: "__Secure-better-auth.session_token=%%%garbage.;;" }],
+    ["a cookie with a forged signature", { cookie: "__Secure-better-auth.session_token=abcdefghijklmnopqrstuvwxyz123456.AAAA" }],
+    ["a garbage bearer token", { authorization: "Bearer ...." }],
+    ["a forged bearer token", { authorization: "Bearer abcdefghijklmnopqrstuvwxyz123456.c2lnbmF0dXJl" }],
+    ["an unsigned random bearer token", { authorization: "Bearer abcdefghijklmnopqrstuvwxyz123456" }],
+    ["a non-bearer Authorization header", { authorization: "Basic dXNlcjpwYXNz" }],
+    ["an empty bearer", { authorization: "Bearer " }],
+  ])("%s means no session, never a 500", async (_label, headers) => {
+    const session = await call("/api/auth/get-session", { headers });
+    expect(session.status).toBe(200);
+    expect(await session.json()).toBeNull();
+    await expectJsonError(await call("/api/me", { headers }), 401, "UNAUTHORIZED");
+  });
+
+  it("a tampered signature on a real token is refused", async () => {
+    const client = await signUp();
+    const [token] = client.bearer.split(".");
+    const forged = `${token}.${btoa("forged-signature-forged-signature")}`;
+    expect((await getSession({ bearer: forged })).body).toBeNull();
+  });
+});
+
+describe("failing storage", () => {
+  const brokenKv = {
+    get: () => Promise.reject(new Error("KV: network connection lost")),
+    put: () => Promise.reject(new Error("KV: network connection lost")),
+    delete: () => Promise.reject(new Error("KV: network connection lost")),
+  } as unknown as KVNamespace;
+  const brokenD1 = {
+    prepare: () => {
+      throw new Error("D1_ERROR: Network connection lost.");
+    },
+    batch: () => Promise.reject(new Error("D1_ERROR: Network connection lost.")),
+  } as unknown as D1Database;
+
+  it("a KV outage on a protected route is a 503, not a silent anonymous request", async () => {
+    const client = await signUp();
+    const response = await callWith({ SESSION_KV: brokenKv }, "/api/me", { headers: { authorization: `Bearer ${client.bearer}` } });
+    await expectJsonError(response, 503, "SERVICE_UNAVAILABLE");
+  });
+
+  it("a KV outage on get-session is a 503", async () => {
+    const client = await signUp();
+    const response = await callWith({ SESSION_KV: brokenKv }, "/api/auth/get-session", {
+      headers: { authorization: `Bearer ${client.bearer}` },
+    });
+    await expectJsonError(response, 503, "SERVICE_UNAVAILABLE");
+  });
+
+  it("a D1 outage on a cold session check is a 503", async () => {
+    const client = await signUp();
+    await env.SESSION_KV.delete(`ba:v1:${client.bearer.split(".")[0]}`);
+    const response = await callWith({ DB: brokenD1 }, "/api/me", { headers: { authorization: `Bearer ${client.bearer}` } });
+    await expectJsonError(response, 503, "SERVICE_UNAVAILABLE");
+  });
+
+  it("a D1 outage on sign-in is a 503 and issues no session", async () => {
+    const client = await signUp();
+    const response = await callWith({ DB: brokenD1 }, "/api/auth/sign-in/email", {
+      method: "POST",
+      json: { email: client.email, password: PASSWORD },
+    });
+    await expectJsonError(response, 503, "SERVICE_UNAVAILABLE");
+    expect(response.headers.get("set-auth-token")).toBeNull();
+    expect(response.headers.getSetCookie().filter((c) => c.includes("session_token=") && !/Max-Age=0/i.test(c))).toEqual([]);
+  });
+
+  it("a KV outage during sign-out is a 503, not a success that leaves the token alive", async () => {
+    const client = await signUp();
+    const response = await callWith({ SESSION_KV: brokenKv }, "/api/auth/sign-out", {
+      method: "POST",
+      headers: { authorization: `Bearer ${client.bearer}` },
+      json: {},
+    });
+    await expectJsonError(response, 503, "SERVICE_UNAVAILABLE");
+    // The cookie is kept so the client can retry the sign-out.
+    expect(response.headers.getSetCookie()).toEqual([]);
+    // Once storage is back, the retry ends the session.
+    const retry = await call("/api/auth/sign-out", { method: "POST", headers: { authorization: `Bearer ${client.bearer}` }, json: {} });
+    expect(retry.status).toBe(200);
+    expect((await getSession({ bearer: client.bearer })).body).toBeNull();
+  });
+
+  it("a D1 outage during sign-out is a 503", async () => {
+    const client = await signUp();
+    const response = await callWith({ DB: brokenD1 }, "/api/auth/sign-out", {
+      method: "POST",
+      headers: { authorization: `Bearer ${client.bearer}` },
+      json: {},
+    });
+    await expectJsonError(response, 503, "SERVICE_UNAVAILABLE");
+  });
+});
+
+describe("configuration", () => {
+  it.each([
+    ["a missing secret", { BETTER_AUTH_SECRET: "" }],
+    ["a short secret", { BETTER_AUTH_SECRET: "too-short" }],
+    ["a missing BASE_URL in production", { BASE_URL: "" }],
+    ["an http BASE_URL in production", { BASE_URL: "http://auth.example.com" }],
+    ["an unknown mail transport", { MAIL_TRANSPORT: "pigeon" }],
+    ["a malformed session lifetime", { SESSION_EXPIRES_IN: "a week" }],
+  ])("%s is a clear startup error", async (_label, overrides) => {
+    const response = await callWith(overrides as Partial<Env>, "/api/auth/get-session");
+    await expectJsonError(response, 500, "MISCONFIGURED");
+  });
+
+  it("development needs no BASE_URL and follows the request's origin", async () => {
+    const dev = { ENVIRONMENT: "development", BASE_URL: "" } as Partial<Env>;
+    const email = `dev-${crypto.randomUUID()}@example.com`;
+    const response = await callWith(dev, "http://localhost:8123/api/auth/sign-up/email", {
+      method: "POST",
+      headers: { origin: "http://localhost:8123" },
+      json: { email, password: PASSWORD, name: "Dev" },
+    });
+    expect(response.status).toBe(200);
+    const cookie = response.headers.getSetCookie().find((value) => value.includes("session_token="));
+    expect(cookie).toMatch(/^better-auth\.session_token=/);
+    expect(cookie).not.toMatch(/;\s*Secure/i);
+  });
+
+  it("the test environment runs with production settings", () => {
+    expect(env.ENVIRONMENT).toBe("production");
+    expect(env.BASE_URL).toBe(ORIGIN);
+  });
+});

@@ -1,0 +1,99 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { AtomicOperationUnsupportedError, KV_PREFIX, kvSecondaryStorage } from "../src/auth/kv-storage";
+import { StorageUnavailableError } from "../src/errors";
+import { call, getSession, kvHasSession, rawToken, sessionRow, signUp } from "./helpers";
+
+describe("KV secondary storage", () => {
+  it("round-trips values under the versioned prefix", async () => {
+    const storage = kvSecondaryStorage(env.SESSION_KV);
+    const key = `k-${crypto.randomUUID()}`;
+    await storage.set(key, "value", 3600);
+    expect(await storage.get(key)).toBe("value");
+    expect(await env.SESSION_KV.get(KV_PREFIX + key)).not.toBeNull();
+    await storage.delete(key);
+    expect(await storage.get(key)).toBeNull();
+  });
+
+  it("hides a value once its real expiry passes, even though KV keeps it for 60 s", async () => {
+    let now = Date.parse("2026-01-01T00:00:00Z");
+    const storage = kvSecondaryStorage(env.SESSION_KV, () => now);
+    const key = `short-${crypto.randomUUID()}`;
+    await storage.set(key, "brief", 5);
+    expect(await storage.get(key)).toBe("brief");
+    now += 5_000;
+    expect(await storage.get(key)).toBeNull();
+    // KV itself still holds the key: the envelope is what ends it.
+    expect(await env.SESSION_KV.get(KV_PREFIX + key)).not.toBeNull();
+  });
+
+  it("clamps TTLs below KV's 60 s minimum instead of failing the write", async () => {
+    const storage = kvSecondaryStorage(env.SESSION_KV);
+    const key = `tiny-${crypto.randomUUID()}`;
+    const before = Math.floor(Date.now() / 1000);
+    await expect(storage.set(key, "v", 1)).resolves.toBeUndefined();
+    const { keys } = await env.SESSION_KV.list({ prefix: KV_PREFIX + key });
+    expect(keys[0]?.expiration).toBeGreaterThanOrEqual(before + 60);
+    expect(keys[0]?.expiration).toBeLessThanOrEqual(before + 62);
+  });
+
+  it("treats a zero or negative TTL as a delete", async () => {
+    const storage = kvSecondaryStorage(env.SESSION_KV);
+    const key = `zero-${crypto.randomUUID()}`;
+    await storage.set(key, "v", 3600);
+    await storage.set(key, "v", 0);
+    expect(await env.SESSION_KV.get(KV_PREFIX + key)).toBeNull();
+  });
+
+  it("ignores entries that are not its own envelopes", async () => {
+    const storage = kvSecondaryStorage(env.SESSION_KV);
+    const key = `foreign-${crypto.randomUUID()}`;
+    await env.SESSION_KV.put(KV_PREFIX + key, "not json");
+    expect(await storage.get(key)).toBeNull();
+  });
+
+  it("refuses the atomic operations KV cannot provide", () => {
+    const storage = kvSecondaryStorage(env.SESSION_KV);
+    expect(() => storage.getAndDelete("x")).toThrow(AtomicOperationUnsupportedError);
+    expect(() => storage.increment("x", 60)).toThrow(AtomicOperationUnsupportedError);
+  });
+
+  it("reports a failing KV as a storage outage", async () => {
+    const broken = {
+      get: () => Promise.reject(new Error("KV down")),
+    } as unknown as KVNamespace;
+    await expect(kvSecondaryStorage(broken).get("x")).rejects.toBeInstanceOf(StorageUnavailableError);
+  });
+});
+
+describe("session expiry", () => {
+  it("rejects an expired session even while its KV copy lives", async () => {
+    const client = await signUp();
+    const token = rawToken(client.bearer);
+    // Rewrite the KV copy as a clamped TTL leaves it: the key still readable, the session inside expired.
+    const key = KV_PREFIX + token;
+    const envelope = JSON.parse((await env.SESSION_KV.get(key))!) as { v: string; exp: number };
+    const cached = JSON.parse(envelope.v) as { session: { expiresAt: string } };
+    cached.session.expiresAt = new Date(Date.now() - 1_000).toISOString();
+    await env.SESSION_KV.put(key, JSON.stringify({ v: JSON.stringify(cached), exp: Date.now() + 3_600_000 }), {
+      expirationTtl: 3600,
+    });
+    await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?").bind(Date.now() - 1_000, token).run();
+
+    expect((await getSession({ bearer: client.bearer })).body).toBeNull();
+    expect((await call("/api/me", { headers: { authorization: `Bearer ${client.bearer}` } })).status).toBe(401);
+    // The expired session is cleaned up where it was seen.
+    expect(await kvHasSession(token)).toBe(false);
+    expect(await sessionRow(token)).toBeNull();
+  });
+
+  it("rejects a session whose KV envelope has expired and whose row has expired", async () => {
+    const client = await signUp();
+    const token = rawToken(client.bearer);
+    const key = KV_PREFIX + token;
+    const envelope = JSON.parse((await env.SESSION_KV.get(key))!) as { v: string; exp: number };
+    await env.SESSION_KV.put(key, JSON.stringify({ ...envelope, exp: Date.now() - 1 }), { expirationTtl: 3600 });
+    await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?").bind(Date.now() - 1_000, token).run();
+    expect((await getSession({ bearer: client.bearer })).body).toBeNull();
+  });
+});
