@@ -64,6 +64,29 @@ describe.each(Object.entries(modes))("with a %s", (_mode, credentials) => {
     expect(await isLive(client)).toBe(true);
   });
 
+  it("revoke-session also takes the id that list-sessions shows", async () => {
+    const client = await signUp();
+    const [victim, bystander] = await twoMoreSessions(client);
+    const victimId = (await sessionRow(rawToken(victim!.bearer)))!.id;
+    const response = await call("/api/auth/revoke-session", { method: "POST", headers: credentials(client), json: { id: victimId } });
+    expect(response.status).toBe(200);
+    expect(await isLive(victim!)).toBe(false);
+    expect(await isGoneEverywhere(victim!)).toBe(true);
+    expect(await isLive(bystander!)).toBe(true);
+  });
+
+  it("revoke-session by id answers 404 for an id that is not the caller's", async () => {
+    const client = await signUp();
+    const stranger = await signUp();
+    const strangerId = (await sessionRow(rawToken(stranger.bearer)))!.id;
+    for (const id of [strangerId, "no-such-session"]) {
+      const response = await call("/api/auth/revoke-session", { method: "POST", headers: credentials(client), json: { id } });
+      expect(response.status).toBe(404);
+      expect(await response.json()).toMatchObject({ code: "SESSION_NOT_FOUND" });
+    }
+    expect(await isLive(stranger)).toBe(true);
+  });
+
   it("revoke-session cannot end another user's session", async () => {
     const client = await signUp();
     const stranger = await signUp();

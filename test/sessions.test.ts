@@ -124,6 +124,21 @@ describe("list-sessions", () => {
     expect(sessions.map((s) => s.userAgent)).toContain("TestPhone/1.0");
   });
 
+  it("lists sessions by id, without their tokens", async () => {
+    const client = await signUp();
+    const other = await signIn(client.email);
+    const response = await call("/api/auth/list-sessions", { headers: { authorization: `Bearer ${client.bearer}` } });
+    const text = await response.text();
+    const sessions = JSON.parse(text) as Record<string, unknown>[];
+    expect(sessions).toHaveLength(2);
+    for (const session of sessions) {
+      expect(session).toHaveProperty("id");
+      expect(session).not.toHaveProperty("token");
+    }
+    expect(text).not.toContain(rawToken(client.bearer));
+    expect(text).not.toContain(rawToken(other.bearer));
+  });
+
   it("takes the client address from cf-connecting-ip only", async () => {
     const email = `spoof-${crypto.randomUUID()}@example.com`;
     const response = await call("/api/auth/sign-up/email", {

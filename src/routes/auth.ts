@@ -9,6 +9,7 @@ import { AUTH_BASE_PATH, getAuth } from "../auth";
 import { trackOutages } from "../db/outage";
 import { errorResponse, type ErrorCode } from "../errors";
 import type { AppEnv } from "../types";
+import { resolveRevokeTarget, withoutTokens } from "./session-ids";
 
 /** Largest request body the auth routes accept. */
 export const AUTH_BODY_LIMIT_BYTES = 16 * 1024;
@@ -35,6 +36,23 @@ authRoutes.get("/session", (c) => {
   return handle(c.env, new Request(url, c.req.raw));
 });
 
+authRoutes.post("/revoke-session", async (c) => {
+  const text = await c.req.text();
+  const headers = new Headers(c.req.raw.headers);
+  headers.delete("content-length");
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not JSON: let Better Auth answer it the way it answers every malformed body.
+    return handle(c.env, new Request(c.req.url, { method: "POST", headers, body: text }));
+  }
+  const target = await resolveRevokeTarget(c.env, c.req.raw.headers, body);
+  if (target.kind === "unauthenticated") return errorResponse("UNAUTHORIZED");
+  if (target.kind === "unknown-id") return errorResponse("SESSION_NOT_FOUND");
+  return handle(c.env, new Request(c.req.url, { method: "POST", headers, body: JSON.stringify(target.body) }));
+});
+
 authRoutes.on(["GET", "POST"], "/*", (c) => handle(c.env, c.req.raw));
 
 async function handle(env: Env, request: Request): Promise<Response> {
@@ -46,8 +64,8 @@ async function handle(env: Env, request: Request): Promise<Response> {
     console.error(`storage unavailable on ${request.method} ${new URL(request.url).pathname}:`, failures[0]);
     return errorResponse("SERVICE_UNAVAILABLE");
   }
-  const path = new URL(request.url).pathname;
-  const body = path === `${AUTH_BASE_PATH}/get-session` && response.ok ? await withoutToken(response) : response.body;
+  const rewrite = response.ok ? REWRITES[new URL(request.url).pathname] : undefined;
+  const body = rewrite ? JSON.stringify(rewrite(await response.json())) : response.body;
   if (response.status >= 400 && !response.headers.get("content-type")?.includes("json")) {
     await response.body?.cancel();
     const headers = new Headers();
@@ -62,15 +80,15 @@ async function handle(env: Env, request: Request): Promise<Response> {
 }
 
 /**
- * Drops `session.token` from a get-session answer: a browser's token lives in
- * an HttpOnly cookie, and echoing it in JSON would hand it to any script.
+ * Answers whose session tokens are dropped: a browser's token lives in an
+ * HttpOnly cookie, and echoing it in JSON would hand it to any script.
  */
-async function withoutToken(response: Response): Promise<string> {
-  const text = await response.text();
-  const data: unknown = JSON.parse(text);
-  if (data && typeof data === "object" && "session" in data && data.session && typeof data.session === "object") {
-    delete (data.session as { token?: unknown }).token;
-    return JSON.stringify(data);
-  }
-  return text;
-}
+const REWRITES: Record<string, (data: unknown) => unknown> = {
+  [`${AUTH_BASE_PATH}/get-session`]: (data) => {
+    if (data && typeof data === "object" && "session" in data && data.session && typeof data.session === "object") {
+      delete (data.session as { token?: unknown }).token;
+    }
+    return data;
+  },
+  [`${AUTH_BASE_PATH}/list-sessions`]: withoutTokens,
+};
