@@ -6,6 +6,19 @@
  * the Worker running with an unsafe default.
  */
 import { ConfigError } from "./errors";
+import type { LockoutPolicy, RateLimitRule } from "./rate-limit/durable-object";
+
+/** Rate limiting and account lockout; see README.md, "Rate limiting". */
+export interface RateLimitConfig {
+  /** `RATE_LIMIT_ENABLED`. @default true */
+  enabled: boolean;
+  /** Per client address on credential routes (`RATE_LIMIT_CREDENTIALS`). @default 10 per 60 s */
+  credentials: RateLimitRule;
+  /** Per client address on the other `/api/auth` routes (`RATE_LIMIT_AUTH`). @default 600 per 60 s */
+  auth: RateLimitRule;
+  /** Consecutive failed sign-ins per account before it must wait. @default 5, then 30 s doubling to 900 s */
+  lockout: LockoutPolicy;
+}
 
 export interface Config {
   /** `ENVIRONMENT === "development"`: `wrangler dev` on a local machine. */
@@ -26,6 +39,7 @@ export interface Config {
   mailTransport: "outbox" | "send_email";
   /** Sender address of verification and reset mail. */
   mailFrom: string;
+  rateLimit: RateLimitConfig;
 }
 
 export const MIN_SECRET_LENGTH = 32;
@@ -71,7 +85,41 @@ export function readConfig(env: Env): Config {
     requireEmailVerification: flag("REQUIRE_EMAIL_VERIFICATION", env.REQUIRE_EMAIL_VERIFICATION, false),
     mailTransport,
     mailFrom: env.MAIL_FROM || "no-reply@localhost",
+    rateLimit: {
+      enabled: flag("RATE_LIMIT_ENABLED", env.RATE_LIMIT_ENABLED, true),
+      credentials: rule("credentials", "RATE_LIMIT_CREDENTIALS", env.RATE_LIMIT_CREDENTIALS, "10/60"),
+      auth: rule("auth", "RATE_LIMIT_AUTH", env.RATE_LIMIT_AUTH, "600/60"),
+      lockout: {
+        threshold: positiveInteger("LOCKOUT_THRESHOLD", env.LOCKOUT_THRESHOLD, 5),
+        baseSeconds: positiveInteger("LOCKOUT_BASE_SECONDS", env.LOCKOUT_BASE_SECONDS, 30),
+        maxSeconds: positiveInteger("LOCKOUT_MAX_SECONDS", env.LOCKOUT_MAX_SECONDS, 900),
+      },
+    },
   };
+}
+
+const configs = new WeakMap<Env, Config>();
+
+/** {@link readConfig}, once per isolate and environment. */
+export function getConfig(env: Env): Config {
+  let config = configs.get(env);
+  if (!config) {
+    config = readConfig(env);
+    configs.set(env, config);
+  }
+  return config;
+}
+
+/** Reads `"<limit>/<window seconds>"`, e.g. `"10/60"`. */
+function rule(name: string, variable: string, value: string | undefined, fallback: string): RateLimitRule {
+  const text = value?.trim() || fallback;
+  const match = text.match(/^(\d+)\s*\/\s*(\d+)$/);
+  const limit = Number(match?.[1]);
+  const windowSeconds = Number(match?.[2]);
+  if (!match || limit < 1 || windowSeconds < 1) {
+    throw new ConfigError(`${variable} must look like "10/60" (requests per seconds), got "${text}".`);
+  }
+  return { name, limit, windowSeconds };
 }
 
 function parseOrigin(name: string, value: string): string {

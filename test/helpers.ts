@@ -25,11 +25,20 @@ export interface Client {
   userId: string;
 }
 
-/** Sends a request to the Worker under test. */
+/**
+ * A fresh client address (198.18.0.0/15, the benchmarking range), so tests
+ * that are not about rate limiting never share a bucket.
+ */
+export function randomIp(): string {
+  const n = crypto.getRandomValues(new Uint32Array(1))[0]! & 0x1ffff;
+  return `198.${18 + (n >> 16)}.${(n >> 8) & 0xff}.${n & 0xff}`;
+}
+
+/** Sends a request to the Worker under test, from `ip` (a fresh address by default). */
 export function call(path: string, init: RequestInit & { json?: unknown; ip?: string } = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (init.json !== undefined) headers.set("content-type", "application/json");
-  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", init.ip ?? "203.0.113.10");
+  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", init.ip ?? randomIp());
   const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
   return SELF.fetch(new URL(path, ORIGIN), { ...init, headers, body, redirect: "manual" });
 }
@@ -110,7 +119,7 @@ export async function kvHasSession(token: string): Promise<boolean> {
 export async function callWith(bindings: Partial<Env>, path: string, init: RequestInit & { json?: unknown } = {}) {
   const headers = new Headers(init.headers);
   if (init.json !== undefined) headers.set("content-type", "application/json");
-  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", "203.0.113.10");
+  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", randomIp());
   const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
   const ctx = createExecutionContext();
   const response = await worker.fetch(

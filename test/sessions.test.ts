@@ -61,11 +61,17 @@ describe("get-session", () => {
     expect(byBearer.body?.session.id).toBe(byCookie.body?.session.id);
   });
 
-  it("accepts the raw token from the sign-in body as a bearer token", async () => {
+  it("puts the same signed bearer token in the sign-in body and in set-auth-token", async () => {
     const client = await signUp();
     const response = await call("/api/auth/sign-in/email", { method: "POST", json: { email: client.email, password: client.password } });
     const { token } = (await response.json()) as { token: string };
+    expect(token).toBe(response.headers.get("set-auth-token"));
     expect((await getSession({ bearer: token })).body?.user.id).toBe(client.userId);
+  });
+
+  it("refuses an unsigned raw token as a bearer token", async () => {
+    const client = await signUp();
+    expect((await getSession({ bearer: rawToken(client.bearer) })).body).toBeNull();
   });
 
   it("does not echo the session token to scripts", async () => {

@@ -10,7 +10,7 @@ import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { APIError, createAuthMiddleware } from "better-auth/api";
 import { bearer } from "better-auth/plugins/bearer";
 import { waitUntil } from "cloudflare:workers";
-import { readConfig, type Config } from "../config";
+import { getConfig, type Config } from "../config";
 import { createDb } from "../db/client";
 import { withOutageReporting } from "../db/outage";
 import { schema } from "../db/schema";
@@ -30,7 +30,7 @@ export const AUTH_BASE_PATH = "/api/auth";
  *
  * @throws {ConfigError} when the environment is misconfigured.
  */
-export function createAuth(env: Env, config: Config = readConfig(env)) {
+export function createAuth(env: Env, config: Config = getConfig(env)) {
   const mailer = createMailer(config, env);
   return betterAuth({
     appName: "edge-session-worker",
@@ -71,7 +71,8 @@ export function createAuth(env: Env, config: Config = readConfig(env)) {
     rateLimit: { enabled: false },
     telemetry: { enabled: false },
     hooks: { before: requirePasswordToDeleteUser },
-    plugins: [bearer()],
+    // Only signed tokens (set-auth-token) are accepted: a forged token fails its HMAC before any lookup.
+    plugins: [bearer({ requireSignature: true })],
     advanced: {
       // Cloudflare sets cf-connecting-ip itself; x-forwarded-for is whatever the client sent.
       // Sessions record the full address (list-sessions shows it); rate limiting groups IPv6 by /64 itself.

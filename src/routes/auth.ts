@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { AUTH_BASE_PATH, getAuth } from "../auth";
 import { trackOutages } from "../db/outage";
+import { rateLimit } from "../middleware/rate-limit";
 import { errorResponse, type ErrorCode } from "../errors";
 import type { AppEnv } from "../types";
 import { resolveRevokeTarget, withoutTokens } from "./session-ids";
@@ -27,6 +28,7 @@ export const authRoutes = new Hono<AppEnv>();
 authRoutes.use(
   "*",
   bodyLimit({ maxSize: AUTH_BODY_LIMIT_BYTES, onError: () => errorResponse("PAYLOAD_TOO_LARGE") }),
+  rateLimit(),
 );
 
 /** Our documented alias of `get-session`. */
@@ -65,7 +67,7 @@ async function handle(env: Env, request: Request): Promise<Response> {
     return errorResponse("SERVICE_UNAVAILABLE");
   }
   const rewrite = response.ok ? REWRITES[new URL(request.url).pathname] : undefined;
-  const body = rewrite ? JSON.stringify(rewrite(await response.json())) : response.body;
+  const body = rewrite ? JSON.stringify(rewrite(await response.json(), response.headers)) : response.body;
   if (response.status >= 400 && !response.headers.get("content-type")?.includes("json")) {
     await response.body?.cancel();
     const headers = new Headers();
@@ -83,7 +85,7 @@ async function handle(env: Env, request: Request): Promise<Response> {
  * Answers whose session tokens are dropped: a browser's token lives in an
  * HttpOnly cookie, and echoing it in JSON would hand it to any script.
  */
-const REWRITES: Record<string, (data: unknown) => unknown> = {
+const REWRITES: Record<string, (data: unknown, headers: Headers) => unknown> = {
   [`${AUTH_BASE_PATH}/get-session`]: (data) => {
     if (data && typeof data === "object" && "session" in data && data.session && typeof data.session === "object") {
       delete (data.session as { token?: unknown }).token;
@@ -91,4 +93,18 @@ const REWRITES: Record<string, (data: unknown) => unknown> = {
     return data;
   },
   [`${AUTH_BASE_PATH}/list-sessions`]: withoutTokens,
+  [`${AUTH_BASE_PATH}/sign-in/email`]: withSignedToken,
+  [`${AUTH_BASE_PATH}/sign-up/email`]: withSignedToken,
 };
+
+/**
+ * Sign-in and sign-up answer with the same signed token as `set-auth-token`,
+ * the only form accepted as a bearer token.
+ */
+function withSignedToken(data: unknown, headers: Headers): unknown {
+  const signed = headers.get("set-auth-token");
+  if (signed && data && typeof data === "object" && "token" in data && typeof data.token === "string") {
+    return { ...data, token: signed };
+  }
+  return data;
+}
