@@ -62,10 +62,7 @@ export class RateLimiter extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(
-      "CREATE TABLE IF NOT EXISTS counters (" +
-        "name TEXT PRIMARY KEY, count INTEGER NOT NULL, reset_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)",
-    );
+    this.createSchema();
   }
 
   /** Counts one request against `rule` and says whether it may go ahead. */
@@ -116,8 +113,20 @@ export class RateLimiter extends DurableObject<Env> {
     const now = Date.now();
     this.sql.exec("DELETE FROM counters WHERE reset_at <= ?", now);
     const next = this.sql.exec<{ next: number | null }>("SELECT min(reset_at) AS next FROM counters").one().next;
-    if (next === null) await this.ctx.storage.deleteAll();
-    else await this.ctx.storage.setAlarm(next);
+    if (next === null) {
+      await this.ctx.storage.deleteAll();
+      // deleteAll() drops the table too, and this instance may serve more calls.
+      this.createSchema();
+    } else {
+      await this.ctx.storage.setAlarm(next);
+    }
+  }
+
+  private createSchema(): void {
+    this.sql.exec(
+      "CREATE TABLE IF NOT EXISTS counters (" +
+        "name TEXT PRIMARY KEY, count INTEGER NOT NULL, reset_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)",
+    );
   }
 
   private read(name: string, now: number): { count: number; resetAt: number; updatedAt: number } | null {

@@ -1,0 +1,269 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { clientKey, NO_ADDRESS_KEY, normaliseAddress } from "../src/rate-limit/client-key";
+import { lockSeconds } from "../src/rate-limit/durable-object";
+import { call, callWith, PASSWORD, randomIp, signUp, uniqueEmail } from "./helpers";
+
+/** A sign-in with a wrong password for a fresh email (no account lockout involved). */
+function guess(ip: string, headers: Record<string, string> = {}) {
+  return call("/api/auth/sign-in/email", { method: "POST", ip, headers, json: { email: uniqueEmail("guess"), password: "wrong password!" } });
+}
+
+function stub(key: string) {
+  return env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key));
+}
+
+/** Moves every window of `key` into the past, as if its time had run out. */
+async function expireWindows(key: string) {
+  await runInDurableObject(stub(key), (_instance, state) => {
+    state.storage.sql.exec("UPDATE counters SET reset_at = ?, updated_at = updated_at - 86400000", Date.now() - 1);
+  });
+}
+
+describe("client keys", () => {
+  it.each([
+    ["192.0.2.1", "192.0.2.1"],
+    [" 192.0.2.1 ", "192.0.2.1"],
+    ["::ffff:192.0.2.1", "192.0.2.1"],
+    ["::ffff:c000:0201", "192.0.2.1"],
+    ["2001:db8:1:2::1", "2001:db8:1:2::/64"],
+    ["2001:0DB8:0001:0002:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"],
+    ["[2001:db8::1]", "2001:db8:0:0::/64"],
+    ["::1", "0:0:0:0::/64"],
+  ])("normalises %s to %s", (input, expected) => {
+    expect(normaliseAddress(input)).toBe(expected);
+  });
+
+  it.each(["", "unknown", "999.1.1.1", "1.2.3", "01.2.3.4", "2001:db8::1::2", "2001:db8:zz::1", "1:2:3:4:5:6:7:8:9"])(
+    "rejects %j",
+    (input) => {
+      expect(normaliseAddress(input)).toBeNull();
+    },
+  );
+
+  it("comes from cf-connecting-ip only", () => {
+    const spoofed = { "x-forwarded-for": "10.0.0.1", "x-real-ip": "10.0.0.2", "true-client-ip": "10.0.0.3" };
+    expect(clientKey(new Headers({ ...spoofed, "cf-connecting-ip": "192.0.2.9" }))).toBe("ip:192.0.2.9");
+    expect(clientKey(new Headers(spoofed))).toBe(NO_ADDRESS_KEY);
+    expect(clientKey(new Headers({ "cf-connecting-ip": "garbage" }))).toBe(NO_ADDRESS_KEY);
+  });
+});
+
+describe("per-address limits", () => {
+  it("allows 10 credential requests a minute, then answers 429 with the headers", async () => {
+    const ip = randomIp();
+    for (let i = 0; i < 10; i++) {
+      const response = await guess(ip);
+      expect(response.status).toBe(401);
+      expect(response.headers.get("ratelimit-limit")).toBe("10");
+      expect(response.headers.get("ratelimit-remaining")).toBe(String(9 - i));
+      expect(Number(response.headers.get("ratelimit-reset"))).toBeGreaterThan(0);
+      expect(Number(response.headers.get("ratelimit-reset"))).toBeLessThanOrEqual(60);
+      expect(response.headers.get("ratelimit-policy")).toBe("10;w=60");
+    }
+    const limited = await guess(ip);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(Number(limited.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+    expect(limited.headers.get("ratelimit-remaining")).toBe("0");
+    expect(await limited.json()).toEqual({ code: "RATE_LIMITED", message: expect.any(String) });
+    // Another address is not affected.
+    expect((await guess(randomIp())).status).toBe(401);
+  });
+
+  it("starts counting again once the window has passed", async () => {
+    const ip = randomIp();
+    for (let i = 0; i < 10; i++) await guess(ip);
+    expect((await guess(ip)).status).toBe(429);
+    await expireWindows(`ip:${ip}`);
+    const again = await guess(ip);
+    expect(again.status).toBe(401);
+    expect(again.headers.get("ratelimit-remaining")).toBe("9");
+  });
+
+  it("never admits more than the limit to parallel requests", async () => {
+    const ip = randomIp();
+    const responses = await Promise.all(Array.from({ length: 30 }, () => guess(ip)));
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status !== 429)).toHaveLength(10);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(20);
+  });
+
+  it("ignores x-forwarded-for, x-real-ip and true-client-ip", async () => {
+    const ip = randomIp();
+    for (let i = 0; i < 10; i++) {
+      await guess(ip, { "x-forwarded-for": randomIp(), "x-real-ip": randomIp(), "true-client-ip": randomIp() });
+    }
+    const limited = await guess(ip, { "x-forwarded-for": "203.0.113.200", "x-real-ip": "203.0.113.201", "true-client-ip": "203.0.113.202" });
+    expect(limited.status).toBe(429);
+  });
+
+  it("counts addresses inside one IPv6 /64 together", async () => {
+    const group = () => ((Math.random() * 0xffff) | 0).toString(16);
+    const prefix = `2001:db8:${group()}:${group()}`;
+    for (let i = 0; i < 10; i++) expect((await guess(`${prefix}::${(i + 1).toString(16)}`)).status).toBe(401);
+    expect((await guess(`${prefix}:ffff:ffff:ffff:ffff`)).status).toBe(429);
+    expect((await guess(`2001:db8:ffff:fffe::1`)).status).toBe(401);
+  });
+
+  it("gives requests without an address a strict bucket of their own", async () => {
+    const first = await guess("");
+    expect(first.status).toBe(401);
+    expect(first.headers.get("ratelimit-limit")).toBe("1");
+    expect((await guess("")).status).toBe(429);
+    expect((await guess("not-an-ip")).status).toBe(429);
+    // Clients with an address are not in that bucket.
+    expect((await guess(randomIp())).status).toBe(401);
+  });
+
+  it("applies the looser limit to the other auth routes", async () => {
+    const client = await signUp();
+    const response = await call("/api/auth/list-sessions", { headers: { authorization: `Bearer ${client.bearer}` } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("ratelimit-limit")).toBe("600");
+    expect(response.headers.get("ratelimit-policy")).toBe("600;w=60");
+  });
+
+  it("does not count session reads", async () => {
+    const client = await signUp();
+    const ip = randomIp();
+    for (const path of ["/api/auth/get-session", "/api/auth/session"]) {
+      const response = await call(path, { ip, headers: { authorization: `Bearer ${client.bearer}` } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get("ratelimit-limit")).toBeNull();
+    }
+    const state = await runInDurableObject(stub(`ip:${ip}`), (_instance, objectState) =>
+      objectState.storage.sql.exec("SELECT count(*) AS n FROM counters").one(),
+    );
+    expect(state.n).toBe(0);
+  });
+
+  it("deletes expired counters with its alarm", async () => {
+    const ip = randomIp();
+    await guess(ip);
+    await expireWindows(`ip:${ip}`);
+    expect(await runDurableObjectAlarm(stub(`ip:${ip}`))).toBe(true);
+    // The object keeps working after it has wiped itself.
+    expect((await guess(ip)).status).toBe(401);
+    await expireWindows(`ip:${ip}`);
+    expect(await runDurableObjectAlarm(stub(`ip:${ip}`))).toBe(true);
+    const left = await runInDurableObject(stub(`ip:${ip}`), (_instance, state) =>
+      state.storage.sql.exec("SELECT count(*) AS n FROM counters").one(),
+    );
+    expect(left.n).toBe(0);
+  });
+
+  it("can be turned off", async () => {
+    const ip = randomIp();
+    for (let i = 0; i < 12; i++) {
+      const response = await callWith({ RATE_LIMIT_ENABLED: "false" }, "/api/auth/sign-in/email", {
+        method: "POST",
+        headers: { "cf-connecting-ip": ip },
+        json: { email: uniqueEmail("off"), password: "wrong password!" },
+      });
+      expect(response.status).toBe(401);
+      expect(response.headers.get("ratelimit-limit")).toBeNull();
+    }
+  });
+});
+
+describe("per-account lockout", () => {
+  async function signInFrom(email: string, password: string) {
+    return call("/api/auth/sign-in/email", { method: "POST", ip: randomIp(), json: { email, password } });
+  }
+
+  it("locks an account after 5 failures from many addresses, and the lock grows", async () => {
+    const client = await signUp();
+    for (let i = 0; i < 5; i++) expect((await signInFrom(client.email, "wrong password!")).status).toBe(401);
+    const locked = await signInFrom(`  ${client.email.toUpperCase()} `, client.password);
+    expect(locked.status).toBe(429);
+    expect(await locked.json()).toEqual({ code: "TOO_MANY_ATTEMPTS", message: expect.any(String) });
+    expect(Number(locked.headers.get("retry-after"))).toBe(30);
+
+    // After the lock has passed, one more failure locks it for twice as long.
+    await expireWindows(`account:${client.email}`);
+    await runInDurableObject(stub(`account:${client.email}`), (_instance, state) => {
+      state.storage.sql.exec("UPDATE counters SET reset_at = ?, updated_at = ?", Date.now() + 86_400_000, Date.now() - 31_000);
+    });
+    expect((await signInFrom(client.email, "wrong password!")).status).toBe(401);
+    const longer = await signInFrom(client.email, client.password);
+    expect(longer.status).toBe(429);
+    expect(Number(longer.headers.get("retry-after"))).toBe(60);
+  });
+
+  it("answers the same for an account that does not exist", async () => {
+    const client = await signUp();
+    const ghost = uniqueEmail("ghost");
+    const answers = [];
+    for (const email of [client.email, ghost]) {
+      for (let i = 0; i < 5; i++) await signInFrom(email, "wrong password!");
+      const response = await signInFrom(email, "wrong password!");
+      answers.push({ status: response.status, retryAfter: response.headers.get("retry-after"), body: await response.json() });
+    }
+    expect(answers[0]).toEqual(answers[1]);
+    expect(answers[0]?.status).toBe(429);
+  });
+
+  it("forgets failures after a successful sign-in", async () => {
+    const client = await signUp();
+    for (let i = 0; i < 4; i++) await signInFrom(client.email, "wrong password!");
+    expect((await signInFrom(client.email, PASSWORD)).status).toBe(200);
+    for (let i = 0; i < 5; i++) expect((await signInFrom(client.email, "wrong password!")).status).toBe(401);
+    expect((await signInFrom(client.email, PASSWORD)).status).toBe(429);
+  });
+
+  it("does not count requests that never checked a password", async () => {
+    const client = await signUp();
+    for (let i = 0; i < 8; i++) {
+      const response = await call("/api/auth/sign-in/email", { method: "POST", ip: randomIp(), json: { email: client.email } });
+      expect(response.status).toBe(400);
+    }
+    expect((await signInFrom(client.email, PASSWORD)).status).toBe(200);
+  });
+
+  it("never admits more than the threshold to parallel guesses", async () => {
+    const client = await signUp();
+    const responses = await Promise.all(Array.from({ length: 12 }, () => signInFrom(client.email, "wrong password!")));
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(5);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(7);
+  });
+
+  it("doubles the lock up to its maximum", () => {
+    const policy = { threshold: 5, baseSeconds: 30, maxSeconds: 900 };
+    expect([5, 6, 7, 8, 9, 10, 50].map((failures) => lockSeconds(failures, policy))).toEqual([30, 60, 120, 240, 480, 900, 900]);
+  });
+});
+
+describe("when the Durable Object is unreachable", () => {
+  const broken = {
+    idFromName: (name: string) => env.RATE_LIMITER.idFromName(name),
+    get: () => ({
+      consume: () => Promise.reject(new Error("Durable Object reset because its code was updated.")),
+      beginAttempt: () => Promise.reject(new Error("Durable Object reset because its code was updated.")),
+      settleAttempt: () => Promise.reject(new Error("Durable Object reset because its code was updated.")),
+    }),
+  } as unknown as Env["RATE_LIMITER"];
+
+  it("fails closed on credential routes", async () => {
+    const client = await signUp();
+    for (const [path, json] of [
+      ["/api/auth/sign-in/email", { email: client.email, password: PASSWORD }],
+      ["/api/auth/sign-up/email", { email: uniqueEmail(), password: PASSWORD, name: "N" }],
+      ["/api/auth/request-password-reset", { email: client.email }],
+    ] as const) {
+      const response = await callWith({ RATE_LIMITER: broken }, path, { method: "POST", json });
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ code: "RATE_LIMITER_UNAVAILABLE", message: expect.any(String) });
+    }
+  });
+
+  it("keeps session management up on the other routes", async () => {
+    const client = await signUp();
+    const response = await callWith({ RATE_LIMITER: broken }, "/api/auth/list-sessions", {
+      headers: { authorization: `Bearer ${client.bearer}` },
+    });
+    expect(response.status).toBe(200);
+  });
+});
