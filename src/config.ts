@@ -33,6 +33,12 @@ export interface Config {
   sessionExpiresIn: number;
   /** A session used after this many seconds has its expiry pushed back. @default 86400 (1 day) */
   sessionUpdateAge: number;
+  /**
+   * How long a session copy cached in KV is trusted before D1 confirms it again:
+   * the longest a revoked session can still be accepted at another location.
+   * 0 confirms every check with D1. @default 30
+   */
+  sessionRevalidateSeconds: number;
   /** Refuse sign-in until the email address is verified. @default false */
   requireEmailVerification: boolean;
   /** `outbox` logs mail (development, tests); `send_email` sends it through the `EMAIL` binding. */
@@ -82,6 +88,7 @@ export function readConfig(env: Env): Config {
     secret,
     sessionExpiresIn: positiveInteger("SESSION_EXPIRES_IN", env.SESSION_EXPIRES_IN, 604_800),
     sessionUpdateAge: positiveInteger("SESSION_UPDATE_AGE", env.SESSION_UPDATE_AGE, 86_400),
+    sessionRevalidateSeconds: wholeNumber("SESSION_REVALIDATE_SECONDS", env.SESSION_REVALIDATE_SECONDS, 30),
     requireEmailVerification: flag("REQUIRE_EMAIL_VERIFICATION", env.REQUIRE_EMAIL_VERIFICATION, false),
     mailTransport,
     mailFrom: env.MAIL_FROM || "no-reply@localhost",
@@ -136,6 +143,16 @@ export function positiveInteger(name: string, value: string | undefined, fallbac
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed <= 0) {
     throw new ConfigError(`${name} must be a positive whole number (got "${value}").`);
+  }
+  return parsed;
+}
+
+/** Reads a whole number of seconds, zero included; an empty value takes the default. */
+export function wholeNumber(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) {
+    throw new ConfigError(`${name} must be a whole number, 0 or more (got "${value}").`);
   }
   return parsed;
 }

@@ -1,13 +1,11 @@
-import type { AuthSession } from "./auth";
+import type { SessionRecord, SessionUser } from "../client/contract";
 
-/** The signed-in user, as Better Auth returns it. */
-export type SessionUser = AuthSession["user"];
-
-/** The session row, as Better Auth returns it (without its token when shown to clients). */
-export type SessionRecord = AuthSession["session"];
+export type { SessionRecord, SessionUser };
 
 /**
  * The Hono environment shared by every middleware and route of this Worker.
+ * `user` and `session` have the same shape as in the edge middleware that
+ * other Workers use (`client/`).
  *
  * @example
  * ```ts

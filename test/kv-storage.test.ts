@@ -17,7 +17,7 @@ describe("KV secondary storage", () => {
 
   it("hides a value once its real expiry passes, even though KV keeps it for 60 s", async () => {
     let now = Date.parse("2026-01-01T00:00:00Z");
-    const storage = kvSecondaryStorage(env.SESSION_KV, () => now);
+    const storage = kvSecondaryStorage(env.SESSION_KV, { now: () => now });
     const key = `short-${crypto.randomUUID()}`;
     await storage.set(key, "brief", 5);
     expect(await storage.get(key)).toBe("brief");

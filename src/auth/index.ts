@@ -7,14 +7,16 @@
  */
 import { betterAuth } from "better-auth/minimal";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
+import { and, eq, gt, isNull } from "drizzle-orm";
 import { APIError, createAuthMiddleware } from "better-auth/api";
 import { bearer } from "better-auth/plugins/bearer";
 import { waitUntil } from "cloudflare:workers";
 import { getConfig, type Config } from "../config";
-import { createDb } from "../db/client";
+import { createDb, type Db } from "../db/client";
 import { withOutageReporting } from "../db/outage";
-import { schema } from "../db/schema";
+import { schema, session } from "../db/schema";
 import { kvSecondaryStorage } from "./kv-storage";
+import { SessionTrust } from "./session-trust";
 import { createMailer, resetPasswordMail, verificationMail } from "./mailer";
 
 /** Hosts the development server answers on, on any port. */
@@ -32,6 +34,8 @@ export const AUTH_BASE_PATH = "/api/auth";
  */
 export function createAuth(env: Env, config: Config = getConfig(env)) {
   const mailer = createMailer(config, env);
+  const db = createDb(withOutageReporting(env.DB));
+  const trust = new SessionTrust((token) => isLiveSession(db, token), config.sessionRevalidateSeconds);
   return betterAuth({
     appName: "edge-session-worker",
     basePath: AUTH_BASE_PATH,
@@ -39,8 +43,8 @@ export function createAuth(env: Env, config: Config = getConfig(env)) {
     baseURL: config.baseURL ?? { allowedHosts: LOCAL_HOSTS, protocol: "auto" },
     secret: config.secret,
     trustedOrigins: config.trustedOrigins,
-    database: drizzleAdapter(createDb(withOutageReporting(env.DB)), { provider: "sqlite", schema }),
-    secondaryStorage: kvSecondaryStorage(env.SESSION_KV),
+    database: drizzleAdapter(db, { provider: "sqlite", schema }),
+    secondaryStorage: kvSecondaryStorage(env.SESSION_KV, { trust }),
     session: {
       expiresIn: config.sessionExpiresIn,
       updateAge: config.sessionUpdateAge,
@@ -100,6 +104,16 @@ const requirePasswordToDeleteUser = createAuthMiddleware(async (ctx) => {
     throw new APIError("BAD_REQUEST", { code: "PASSWORD_REQUIRED", message: "Confirm account deletion with your password" });
   }
 });
+
+/** Whether D1 holds a live, untombstoned session for `token` (one indexed read). */
+async function isLiveSession(db: Db, token: string): Promise<boolean> {
+  const rows = await db
+    .select({ id: session.id })
+    .from(session)
+    .where(and(eq(session.token, token), gt(session.expiresAt, new Date()), isNull(session.deletedAt)))
+    .limit(1);
+  return rows.length > 0;
+}
 
 const instances = new WeakMap<Env, Auth>();
 

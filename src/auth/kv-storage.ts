@@ -15,6 +15,9 @@
  * key may outlive its meaning; `get` treats an envelope past `exp` as absent,
  * which is what keeps a cached session from outliving its `expiresAt`.
  *
+ * A session copy is only returned when `trust` accepts it (see
+ * `session-trust.ts`); otherwise Better Auth reads the session from D1.
+ *
  * KV has no atomic operations. Better Auth only calls `getAndDelete` for
  * verification tokens kept in secondary storage and `increment` for its own
  * rate limiter; this Worker keeps verification rows in D1 and counts requests
@@ -50,6 +53,23 @@ export class AtomicOperationUnsupportedError extends Error {
   }
 }
 
+/** Decides whether a cached session copy may be used without asking D1. */
+export interface SessionCopyPolicy {
+  accept(token: string): Promise<boolean>;
+  forget(token: string): void;
+}
+
+export interface KvStorageOptions {
+  /** Consulted for every session copy found; by default every copy is used. */
+  trust?: SessionCopyPolicy;
+  now?: () => number;
+}
+
+/** Session tokens are alphanumeric; Better Auth's other keys contain `-` or `:`. */
+export function isSessionKey(key: string): boolean {
+  return /^[A-Za-z0-9]+$/.test(key);
+}
+
 /**
  * Wraps a KV namespace as Better Auth `secondaryStorage`.
  *
@@ -58,11 +78,14 @@ export class AtomicOperationUnsupportedError extends Error {
  * betterAuth({ secondaryStorage: kvSecondaryStorage(env.SESSION_KV), ... })
  * ```
  */
-export function kvSecondaryStorage(kv: KVNamespace, now: () => number = Date.now): SecondaryStorage {
+export function kvSecondaryStorage(kv: KVNamespace, options: KvStorageOptions = {}): SecondaryStorage {
+  const { trust, now = Date.now } = options;
   return {
     async get(key) {
       const raw = await storageCall("KV", () => kv.get(KV_PREFIX + key, "text"));
-      return raw === null ? null : openEnvelope(raw, now());
+      const value = raw === null ? null : openEnvelope(raw, now());
+      if (value === null || !trust || !isSessionKey(key)) return value;
+      return (await trust.accept(key)) ? value : null;
     },
     async set(key, value, ttl) {
       if (ttl !== undefined && ttl <= 0) {
@@ -82,6 +105,7 @@ export function kvSecondaryStorage(kv: KVNamespace, now: () => number = Date.now
       );
     },
     async delete(key) {
+      trust?.forget(key);
       await storageCall("KV", () => kv.delete(KV_PREFIX + key));
     },
     getAndDelete() {

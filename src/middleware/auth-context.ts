@@ -1,23 +1,6 @@
 import { createMiddleware } from "hono/factory";
-import { getAuth } from "../auth";
-import type { AppEnv, SessionRecord, SessionUser } from "../types";
-
-export interface SessionLookup {
-  user: SessionUser | null;
-  session: SessionRecord | null;
-  /** `Set-Cookie` values to send back (a session renewed on this request). */
-  setCookies: string[];
-}
-
-/** Looks up the session a request carries, by cookie or `Authorization: Bearer`. */
-export async function lookupSession(env: Env, headers: Headers): Promise<SessionLookup> {
-  const { headers: responseHeaders, response } = await getAuth(env).api.getSession({ headers, returnHeaders: true });
-  return {
-    user: response?.user ?? null,
-    session: response?.session ?? null,
-    setCookies: responseHeaders.getSetCookie(),
-  };
-}
+import { lookupSession } from "../auth/validate";
+import type { AppEnv } from "../types";
 
 /**
  * Resolves the request's session (cookie or `Authorization: Bearer`) and puts

@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { apiError } from "../errors";
 import type { AppEnv, SessionRecord, SessionUser } from "../types";
-import { lookupSession } from "./auth-context";
+import { lookupSession } from "../auth/validate";
 
 /** What `requireAuth()` guarantees to the handlers after it. */
 export type AuthedEnv = AppEnv & { Variables: { user: SessionUser; session: SessionRecord } };

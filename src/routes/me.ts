@@ -5,7 +5,6 @@ import { requireAuth, type AuthedEnv } from "../middleware/require-auth";
 export const meRoutes = new Hono<AuthedEnv>();
 
 meRoutes.get("/", requireAuth(), (c) => {
-  const { token: _token, ...session } = c.var.session;
   c.header("cache-control", "no-store");
-  return c.json({ user: c.var.user, session });
+  return c.json({ user: c.var.user, session: c.var.session });
 });

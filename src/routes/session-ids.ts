@@ -11,7 +11,7 @@ import { and, eq } from "drizzle-orm";
 import { createDb } from "../db/client";
 import { withOutageReporting } from "../db/outage";
 import { session } from "../db/schema";
-import { lookupSession } from "../middleware/auth-context";
+import { lookupSession } from "../auth/validate";
 
 /** Removes `token` from each session in a list-sessions answer. */
 export function withoutTokens(data: unknown): unknown {

@@ -1,0 +1,65 @@
+/**
+ * How long a cached session copy may be trusted without asking D1.
+ *
+ * KV is eventually consistent: after a sign-out or revocation, other locations
+ * can keep reading the deleted session for 60 s or more. So a session copy
+ * read from KV is trusted only if this isolate confirmed it against D1 less
+ * than `boundSeconds` ago; otherwise one indexed D1 read confirms it (or finds
+ * it gone). A revoked session is therefore refused everywhere within
+ * `boundSeconds` of its revocation, whatever KV still serves, at once where it
+ * was revoked, and at once by fresh checks, which skip every cache.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+
+/** Confirmations kept per isolate; the oldest go first. */
+const MAX_CONFIRMATIONS = 10_000;
+
+const freshReads = new AsyncLocalStorage<true>();
+
+/**
+ * Runs `work` with every cached session copy ignored: session checks inside
+ * read D1 (the primary) directly.
+ *
+ * @example
+ * ```ts
+ * const session = await withFreshReads(() => auth.api.getSession({ headers }));
+ * ```
+ */
+export function withFreshReads<T>(work: () => Promise<T>): Promise<T> {
+  return freshReads.run(true, work);
+}
+
+export class SessionTrust {
+  private readonly confirmed = new Map<string, number>();
+
+  /**
+   * @param confirm whether D1 holds a live session for this token
+   * @param boundSeconds how long a confirmation lasts; 0 asks D1 on every check
+   */
+  constructor(
+    private readonly confirm: (token: string) => Promise<boolean>,
+    private readonly boundSeconds: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Whether a cached copy of this session may be used as it is. */
+  async accept(token: string): Promise<boolean> {
+    if (freshReads.getStore()) return false;
+    const confirmedAt = this.confirmed.get(token);
+    if (confirmedAt !== undefined && this.now() - confirmedAt < this.boundSeconds * 1000) return true;
+    // The confirmation dates from before the query: the bound counts from what D1 said, not when it arrived.
+    const checkedAt = this.now();
+    const live = await this.confirm(token);
+    this.confirmed.delete(token);
+    if (live) {
+      this.confirmed.set(token, checkedAt);
+      if (this.confirmed.size > MAX_CONFIRMATIONS) this.confirmed.delete(this.confirmed.keys().next().value!);
+    }
+    return live;
+  }
+
+  /** Drops what this isolate knew about a session (it was just deleted here). */
+  forget(token: string): void {
+    this.confirmed.delete(token);
+  }
+}

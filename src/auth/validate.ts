@@ -1,0 +1,34 @@
+import type { SessionRecord, SessionUser } from "../../client/contract";
+import { getAuth } from "./index";
+import { withFreshReads } from "./session-trust";
+
+export interface SessionLookup {
+  user: SessionUser | null;
+  session: SessionRecord | null;
+  /** `Set-Cookie` values to send back (a session renewed on this request). */
+  setCookies: string[];
+}
+
+/**
+ * Looks up the session that `headers` carry (cookie or `Authorization: Bearer`).
+ * The session comes back without its token.
+ *
+ * @param options.fresh skip every cache and ask D1; also skips renewal.
+ * @example
+ * ```ts
+ * const { user } = await lookupSession(env, request.headers, { fresh: true });
+ * ```
+ */
+export async function lookupSession(env: Env, headers: Headers, options: { fresh?: boolean } = {}): Promise<SessionLookup> {
+  const auth = getAuth(env);
+  const read = () =>
+    auth.api.getSession({
+      headers,
+      query: options.fresh ? { disableCookieCache: true, disableRefresh: true } : undefined,
+      returnHeaders: true,
+    });
+  const { headers: responseHeaders, response } = options.fresh ? await withFreshReads(read) : await read();
+  if (!response) return { user: null, session: null, setCookies: responseHeaders.getSetCookie() };
+  const { token: _token, ...session } = response.session;
+  return { user: response.user, session, setCookies: responseHeaders.getSetCookie() };
+}
