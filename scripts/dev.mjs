@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run dev [-- wrangler dev flags]`: prepares a fresh clone for local development,
 // then starts `wrangler dev`. Safe to run again: it only adds what is missing.
+// `npm run dev:example` (`--example`) runs the example consumer Worker in front of it.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -27,11 +28,17 @@ if (missing.length > 0) {
 const wrangler = (args, options = {}) =>
   spawnSync("wrangler", args, { cwd: root, stdio: "inherit", shell: process.platform === "win32", ...options });
 
-// Local D1 migrations (Miniflare's embedded SQLite under .wrangler/state).
-const migrate = wrangler(["d1", "migrations", "apply", "DB", "--local"], { env: { ...process.env, CI: "true" } });
+// Local D1 migrations (Miniflare's embedded SQLite under .wrangler/state). The state
+// folder is named explicitly: with several configs, wrangler would pick the first one's.
+const persist = ["--persist-to", ".wrangler/state"];
+const migrate = wrangler(["d1", "migrations", "apply", "DB", "--local", ...persist], { env: { ...process.env, CI: "true" } });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
-const dev = spawn("wrangler", ["dev", ...process.argv.slice(2)], {
+const args = process.argv.slice(2);
+const example = args[0] === "--example";
+// With several configs, wrangler dev serves the first on the port and runs the others beside it.
+const configs = example ? ["-c", "examples/protected-worker/wrangler.toml", "-c", "wrangler.toml"] : [];
+const dev = spawn("wrangler", ["dev", ...configs, ...persist, ...(example ? args.slice(1) : args)], {
   cwd: root,
   stdio: "inherit",
   shell: process.platform === "win32",

@@ -40,7 +40,8 @@ export function createAuth(env: Env, config: Config = getConfig(env)) {
     appName: "edge-session-worker",
     basePath: AUTH_BASE_PATH,
     // In development the base URL follows the request, so `wrangler dev --port N` works on any port.
-    baseURL: config.baseURL ?? { allowedHosts: LOCAL_HOSTS, protocol: "auto" },
+    // The fallback serves calls that carry no Host (session checks over RPC).
+    baseURL: config.baseURL ?? { allowedHosts: LOCAL_HOSTS, protocol: "auto", fallback: "http://localhost:8787" },
     secret: config.secret,
     trustedOrigins: config.trustedOrigins,
     database: drizzleAdapter(db, { provider: "sqlite", schema }),

@@ -1,0 +1,126 @@
+/**
+ * Edge middleware for Workers that sit behind the auth Worker.
+ *
+ * Import it from another Worker (`edge-session-worker/client`): it needs only
+ * Hono and a Service Binding to the auth Worker's `AuthService` entrypoint,
+ * and pulls in none of Better Auth, Drizzle or the auth Worker's code.
+ *
+ * @example
+ * ```ts
+ * // wrangler.toml: [[services]] binding = "AUTH", service = "edge-session-worker", entrypoint = "AuthService"
+ * import { Hono } from "hono";
+ * import { authSession, forwardAuth, requireAuth, type AuthEnv } from "edge-session-worker/client";
+ *
+ * const app = new Hono<AuthEnv<Env>>();
+ * app.all("/api/auth/*", forwardAuth({ binding: "AUTH" }));
+ * app.use("*", authSession({ binding: "AUTH" }));
+ * app.get("/private", requireAuth(), (c) => c.json({ id: c.var.user.id }));
+ * ```
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import type { AuthServiceRpc, SessionRecord, SessionUser, ValidatedSession } from "./contract";
+
+export type { AuthServiceRpc, SessionRecord, SessionUser, ValidatedSession, ValidateOptions } from "./contract";
+
+/** The Hono environment the middleware fills: `user` and `session`, or `null` for both. */
+export type AuthEnv<Bindings extends object = object> = {
+  Bindings: Bindings;
+  Variables: { user: SessionUser | null; session: SessionRecord | null };
+};
+
+/** What `requireAuth()` guarantees to the handlers after it. */
+export type AuthedEnv<Bindings extends object = object> = {
+  Bindings: Bindings;
+  Variables: { user: SessionUser; session: SessionRecord };
+};
+
+/** A Service Binding to the auth Worker's `AuthService` entrypoint. */
+export type AuthBinding = AuthServiceRpc & { fetch(request: Request): Promise<Response> };
+
+export interface AuthSessionOptions {
+  /** Name of the Service Binding in the calling Worker's `Env`. */
+  binding: string;
+  /** Check every request against D1, skipping the auth Worker's caches. @default false */
+  fresh?: boolean;
+}
+
+/** The challenge sent with every 401. */
+const WWW_AUTHENTICATE = 'Bearer realm="api"';
+
+function bindingOf(c: Context, name: string): AuthBinding {
+  const binding = (c.env as Record<string, unknown> | undefined)?.[name];
+  if (!binding || typeof (binding as AuthBinding).validateHeaders !== "function") {
+    throw new Error(`Service Binding "${name}" to the auth Worker's AuthService entrypoint is missing`);
+  }
+  return binding as AuthBinding;
+}
+
+/**
+ * Validates the request's session through the auth Worker and sets `user`
+ * and `session` on the context (`null` without a valid session).
+ *
+ * Identity comes only from the session credentials (`cookie`,
+ * `authorization`) checked by the auth Worker; headers such as `x-user-id`
+ * that a client sent are never read.
+ */
+export function authSession(options: AuthSessionOptions): MiddlewareHandler<AuthEnv> {
+  if (!options?.binding) throw new Error("authSession() needs the name of the Service Binding: authSession({ binding: \"AUTH\" })");
+  return async function authSession(c, next) {
+    const headers: Record<string, string> = {};
+    const cookie = c.req.header("cookie");
+    const authorization = c.req.header("authorization");
+    if (cookie) headers.cookie = cookie;
+    if (authorization) headers.authorization = authorization;
+    let result: ValidatedSession | null = null;
+    if (cookie || authorization) {
+      const auth = bindingOf(c, options.binding);
+      try {
+        result = await auth.validateHeaders(headers, { fresh: options.fresh === true });
+      } catch (error) {
+        // Never fall back to "anonymous": the session may well be valid.
+        console.error("auth Worker unavailable:", error);
+        return c.json({ code: "SERVICE_UNAVAILABLE", message: "Sessions cannot be checked right now; retry later" }, 503, {
+          "cache-control": "no-store",
+        });
+      }
+    }
+    c.set("user", result?.user ?? null);
+    c.set("session", result?.session ?? null);
+    await next();
+  };
+}
+
+/**
+ * Refuses requests without a valid session: `401 {"code":"UNAUTHORIZED"}`
+ * with `WWW-Authenticate: Bearer`. Mount after `authSession()`.
+ */
+export function requireAuth(): MiddlewareHandler<AuthedEnv> {
+  return async function requireAuth(c, next) {
+    const { user, session } = c.var as Partial<AuthEnv["Variables"]>;
+    if (user === undefined) throw new Error("requireAuth() runs after authSession()");
+    if (!user || !session) {
+      return c.json({ code: "UNAUTHORIZED", message: "A valid session is required" }, 401, {
+        "www-authenticate": WWW_AUTHENTICATE,
+        "cache-control": "no-store",
+      });
+    }
+    await next();
+  };
+}
+
+/**
+ * Forwards a request (e.g. everything under `/api/auth/`) to the auth Worker
+ * over the binding, so browsers sign in on this Worker's origin. The client
+ * address Cloudflare gave this Worker (`cf-connecting-ip`) goes along; the
+ * auth Worker rate-limits by it. Add this Worker's origin to the auth
+ * Worker's `TRUSTED_ORIGINS`.
+ */
+export function forwardAuth(options: { binding: string }): MiddlewareHandler {
+  return async function forwardAuth(c) {
+    const headers = new Headers(c.req.raw.headers);
+    const address = c.req.header("cf-connecting-ip");
+    if (address) headers.set("cf-connecting-ip", address);
+    else headers.delete("cf-connecting-ip");
+    return bindingOf(c, options.binding).fetch(new Request(c.req.raw, { headers }));
+  };
+}

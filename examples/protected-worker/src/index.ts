@@ -1,0 +1,29 @@
+/**
+ * An example consumer: a Worker that validates sessions through the auth
+ * Worker over a Service Binding, with no auth code of its own.
+ *
+ * - `GET /`        public
+ * - `GET /private` the signed-in user's id and email, or 401
+ * - `/api/auth/*`  forwarded to the auth Worker, so browsers sign in on this origin
+ */
+import { Hono } from "hono";
+// In another repository: import { ... } from "edge-session-worker/client";
+import { authSession, forwardAuth, requireAuth, type AuthBinding, type AuthEnv } from "../../../client";
+
+type Bindings = { AUTH: AuthBinding };
+
+const app = new Hono<AuthEnv<Bindings>>();
+
+app.all("/api/auth/*", forwardAuth({ binding: "AUTH" }));
+app.use("*", authSession({ binding: "AUTH" }));
+
+app.get("/", (c) => c.json({ ok: true, signedIn: c.var.user !== null }));
+
+app.get("/private", requireAuth(), (c) => {
+  const user = c.var.user!;
+  return c.json({ id: user.id, email: user.email }, 200, { "cache-control": "no-store" });
+});
+
+app.notFound((c) => c.json({ code: "NOT_FOUND", message: "No route matches this request" }, 404));
+
+export default app;
