@@ -1,6 +1,8 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { unstable_readConfig } from "wrangler";
 import { defineConfig } from "vitest/config";
+import { EXAMPLE_BUNDLE } from "./test/setup/build-example";
 
 /** Settings the tests run with, over wrangler.toml's `[vars]`. */
 export const TEST_VARS = {
@@ -10,6 +12,31 @@ export const TEST_VARS = {
   BETTER_AUTH_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
   MAIL_TRANSPORT: "outbox",
 } as const;
+
+/** workerd's name for the Worker under test ("vitest-plugin-runner-" + the project name). */
+const RUNNER = "vitest-plugin-runner-";
+
+/**
+ * The example consumer Worker, from its own wrangler.toml, as an auxiliary
+ * Worker: its Service Binding to the auth Worker points at the Worker under test.
+ */
+function exampleWorker() {
+  const config = unstable_readConfig({ config: "examples/protected-worker/wrangler.toml" });
+  const serviceBindings = Object.fromEntries(
+    (config.services ?? []).map((service: { binding: string; service: string; entrypoint?: string }) => [
+      service.binding,
+      { name: service.service === "edge-session-worker" ? RUNNER : service.service, entrypoint: service.entrypoint },
+    ]),
+  );
+  return {
+    name: config.name,
+    modules: true,
+    scriptPath: EXAMPLE_BUNDLE,
+    compatibilityDate: config.compatibility_date,
+    compatibilityFlags: config.compatibility_flags,
+    serviceBindings,
+  };
+}
 
 // wrangler.toml lists BETTER_AUTH_SECRET under [secrets]; provide it so config loading finds it.
 process.env.BETTER_AUTH_SECRET ??= TEST_VARS.BETTER_AUTH_SECRET;
@@ -22,10 +49,13 @@ export default defineConfig(async () => {
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           bindings: { ...TEST_VARS, TEST_MIGRATIONS: migrations },
+          serviceBindings: { EXAMPLE: "protected-worker" },
+          workers: [exampleWorker()],
         },
       }),
     ],
     test: {
+      globalSetup: ["./test/setup/build-example.ts"],
       setupFiles: ["./test/setup/apply-migrations.ts"],
       include: ["test/**/*.test.ts"],
     },

@@ -39,6 +39,8 @@ export interface Config {
    * 0 confirms every check with D1. @default 30
    */
   sessionRevalidateSeconds: number;
+  /** Lifetime of JWTs from `/api/auth/token`, in seconds. They cannot be revoked. @default 900 */
+  jwtExpiresIn: number;
   /** Refuse sign-in until the email address is verified. @default false */
   requireEmailVerification: boolean;
   /** `outbox` logs mail (development, tests); `send_email` sends it through the `EMAIL` binding. */
@@ -88,6 +90,7 @@ export function readConfig(env: Env): Config {
     secret,
     sessionExpiresIn: positiveInteger("SESSION_EXPIRES_IN", env.SESSION_EXPIRES_IN, 604_800),
     sessionUpdateAge: positiveInteger("SESSION_UPDATE_AGE", env.SESSION_UPDATE_AGE, 86_400),
+    jwtExpiresIn: positiveInteger("JWT_EXPIRES_IN", env.JWT_EXPIRES_IN, 900),
     sessionRevalidateSeconds: wholeNumber("SESSION_REVALIDATE_SECONDS", env.SESSION_REVALIDATE_SECONDS, 30),
     requireEmailVerification: flag("REQUIRE_EMAIL_VERIFICATION", env.REQUIRE_EMAIL_VERIFICATION, false),
     mailTransport,

@@ -115,18 +115,23 @@ export async function kvHasSession(token: string): Promise<boolean> {
   return (await env.SESSION_KV.get(KV_PREFIX + token)) !== null;
 }
 
-/** Runs the Worker with `bindings` swapped in (fault or staleness injection). */
-export async function callWith(bindings: Partial<Env>, path: string, init: RequestInit & { json?: unknown } = {}) {
+/** Runs the Worker with `bindings` swapped in (fault or staleness injection), in a new environment each call. */
+export function callWith(bindings: Partial<Env>, path: string, init: RequestInit & { json?: unknown } = {}) {
+  return callIn({ ...env, ...bindings }, path, init);
+}
+
+/**
+ * Runs the Worker in `environment`. The Worker keeps one auth instance per
+ * environment object, so calls that share `environment` share its caches,
+ * as requests to one isolate would.
+ */
+export async function callIn(environment: Env, path: string, init: RequestInit & { json?: unknown } = {}) {
   const headers = new Headers(init.headers);
   if (init.json !== undefined) headers.set("content-type", "application/json");
   if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", randomIp());
   const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
   const ctx = createExecutionContext();
-  const response = await worker.fetch(
-    new Request(new URL(path, ORIGIN), { ...init, headers, body, redirect: "manual" }),
-    { ...env, ...bindings },
-    ctx,
-  );
+  const response = await worker.fetch(new Request(new URL(path, ORIGIN), { ...init, headers, body, redirect: "manual" }), environment, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }

@@ -10,6 +10,7 @@ import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { APIError, createAuthMiddleware } from "better-auth/api";
 import { bearer } from "better-auth/plugins/bearer";
+import { jwt } from "better-auth/plugins/jwt";
 import { waitUntil } from "cloudflare:workers";
 import { getConfig, type Config } from "../config";
 import { createDb, type Db } from "../db/client";
@@ -77,7 +78,19 @@ export function createAuth(env: Env, config: Config = getConfig(env)) {
     telemetry: { enabled: false },
     hooks: { before: requirePasswordToDeleteUser },
     // Only signed tokens (set-auth-token) are accepted: a forged token fails its HMAC before any lookup.
-    plugins: [bearer({ requireSignature: true })],
+    plugins: [
+      bearer({ requireSignature: true }),
+      // Short-lived JWTs for services outside Cloudflare: GET /token, verified against GET /jwks.
+      jwt({
+        jwt: {
+          expirationTime: `${config.jwtExpiresIn}s`,
+          // Only what a verifier needs; the default would copy the whole user row.
+          definePayload: ({ user, session }) => ({ email: user.email, email_verified: user.emailVerified, sid: session.id }),
+        },
+        // Signing a JWT on every get-session would cost every session check; ask /token instead.
+        disableSettingJwtHeader: true,
+      }),
+    ],
     advanced: {
       // Cloudflare sets cf-connecting-ip itself; x-forwarded-for is whatever the client sent.
       // Sessions record the full address (list-sessions shows it); rate limiting groups IPv6 by /64 itself.

@@ -79,7 +79,7 @@ export function isSessionKey(key: string): boolean {
  * ```
  */
 export function kvSecondaryStorage(kv: KVNamespace, options: KvStorageOptions = {}): SecondaryStorage {
-  const { trust, now = Date.now } = options;
+  const { trust, now = () => Date.now() } = options;
   return {
     async get(key) {
       const raw = await storageCall("KV", () => kv.get(KV_PREFIX + key, "text"));

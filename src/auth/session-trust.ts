@@ -39,7 +39,7 @@ export class SessionTrust {
   constructor(
     private readonly confirm: (token: string) => Promise<boolean>,
     private readonly boundSeconds: number,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
   /** Whether a cached copy of this session may be used as it is. */

@@ -94,4 +94,15 @@ export const verification = sqliteTable(
   ],
 );
 
-export const schema = { user, session, account, verification };
+/** Signing keys of the `jwt` plugin (private keys encrypted with BETTER_AUTH_SECRET). */
+export const jwks = sqliteTable("jwks", {
+  id: text("id").primaryKey(),
+  publicKey: text("public_key").notNull(),
+  privateKey: text("private_key").notNull(),
+  alg: text("alg"),
+  crv: text("crv"),
+  expiresAt: integer("expires_at", { mode: "timestamp_ms" }),
+  ...timestamps,
+});
+
+export const schema = { user, session, account, verification, jwks };

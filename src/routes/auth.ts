@@ -66,7 +66,8 @@ async function handle(env: Env, request: Request): Promise<Response> {
     console.error(`storage unavailable on ${request.method} ${new URL(request.url).pathname}:`, failures[0]);
     return errorResponse("SERVICE_UNAVAILABLE");
   }
-  const rewrite = response.ok ? REWRITES[new URL(request.url).pathname] : undefined;
+  const path = new URL(request.url).pathname;
+  const rewrite = response.ok ? REWRITES[path] : undefined;
   const body = rewrite ? JSON.stringify(rewrite(await response.json(), response.headers)) : response.body;
   if (response.status >= 400 && !response.headers.get("content-type")?.includes("json")) {
     await response.body?.cancel();
@@ -77,7 +78,8 @@ async function handle(env: Env, request: Request): Promise<Response> {
     });
   }
   const headers = new Headers(response.headers);
-  headers.set("cache-control", "no-store");
+  // Public keys change only on rotation; everything else is per user.
+  headers.set("cache-control", path === `${AUTH_BASE_PATH}/jwks` && response.ok ? "public, max-age=300" : "no-store");
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
 

@@ -1,0 +1,86 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { call, callIn, rawToken, signUp } from "./helpers";
+
+/** D1 that counts the statements prepared on it. */
+function countingD1() {
+  const counter = { queries: 0 };
+  const db = new Proxy(env.DB, {
+    get(target, prop) {
+      if (prop === "prepare") {
+        return (query: string) => {
+          counter.queries += 1;
+          return target.prepare(query);
+        };
+      }
+      if (prop === "batch") {
+        return (statements: D1PreparedStatement[]) => {
+          counter.queries += statements.length;
+          return target.batch(statements);
+        };
+      }
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { db, counter };
+}
+
+describe("the warm session check", () => {
+  it("issues no D1 query for a cookie or a bearer token, on /api/me and get-session", async () => {
+    const client = await signUp();
+    const { db, counter } = countingD1();
+    const isolate = { ...env, DB: db };
+    const checks: [string, Record<string, string>][] = [
+      ["/api/me", { cookie: client.cookie }],
+      ["/api/me", { authorization: `Bearer ${client.bearer}` }],
+      ["/api/auth/get-session", { authorization: `Bearer ${client.bearer}` }],
+      ["/api/auth/session", { cookie: client.cookie }],
+    ];
+    // The first check in an isolate confirms the cached copy once.
+    expect((await callIn(isolate, "/api/me", { headers: { cookie: client.cookie } })).status).toBe(200);
+    expect(counter.queries).toBe(1);
+
+    counter.queries = 0;
+    for (let round = 0; round < 3; round++) {
+      for (const [path, headers] of checks) {
+        const response = await callIn(isolate, path, { headers });
+        expect(response.status).toBe(200);
+        expect(((await response.json()) as { user: { id: string } }).user.id).toBe(client.userId);
+      }
+    }
+    expect(counter.queries).toBe(0);
+  });
+
+  it("still refuses a revoked session within the bound, and an expired one at once", async () => {
+    const client = await signUp();
+    const { db, counter } = countingD1();
+    const isolate = { ...env, DB: db };
+    const bearer = { authorization: `Bearer ${client.bearer}` };
+    expect((await callIn(isolate, "/api/me", { headers: bearer })).status).toBe(200);
+
+    // Signed out in this isolate: refused at once.
+    await callIn(isolate, "/api/auth/sign-out", { method: "POST", headers: bearer, json: {} });
+    expect((await callIn(isolate, "/api/me", { headers: bearer })).status).toBe(401);
+
+    // Expired: the copy's own expiry is checked on every request, no query needed.
+    const other = await signUp();
+    const otherBearer = { authorization: `Bearer ${other.bearer}` };
+    expect((await callIn(isolate, "/api/me", { headers: otherBearer })).status).toBe(200);
+    const key = `ba:v1:${rawToken(other.bearer)}`;
+    const envelope = JSON.parse((await env.SESSION_KV.get(key))!) as { v: string; exp: number };
+    const cached = JSON.parse(envelope.v) as { session: { expiresAt: string } };
+    cached.session.expiresAt = new Date(Date.now() - 1_000).toISOString();
+    await env.SESSION_KV.put(key, JSON.stringify({ ...envelope, v: JSON.stringify(cached) }), { expirationTtl: 3600 });
+    counter.queries = 0;
+    expect((await callIn(isolate, "/api/me", { headers: otherBearer })).status).toBe(401);
+  });
+
+  it("does not rebuild Better Auth per request", async () => {
+    const client = await signUp();
+    const { getAuth } = await import("../src/auth");
+    const first = getAuth(env);
+    await call("/api/me", { headers: { cookie: client.cookie } });
+    expect(getAuth(env)).toBe(first);
+  });
+});

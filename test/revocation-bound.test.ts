@@ -1,0 +1,89 @@
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { KV_PREFIX } from "../src/auth/kv-storage";
+import { lookupSession } from "../src/auth/validate";
+import { call, callIn, rawToken, signUp } from "./helpers";
+
+/**
+ * KV as another location sees it: it keeps serving the copies it had cached
+ * when `snapshot` was taken, whatever was deleted since.
+ */
+function staleKv(snapshot: Map<string, string>): KVNamespace {
+  return new Proxy(env.SESSION_KV, {
+    get(target, prop) {
+      if (prop === "get") {
+        return async (key: string, options?: unknown) => snapshot.get(key) ?? target.get(key, options as "text");
+      }
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+async function remoteLocationFor(token: string): Promise<Env> {
+  const copy = await env.SESSION_KV.get(KV_PREFIX + token);
+  expect(copy).not.toBeNull();
+  return { ...env, SESSION_KV: staleKv(new Map([[KV_PREFIX + token, copy!]])) };
+}
+
+const BOUND_SECONDS = Number(env.SESSION_REVALIDATE_SECONDS);
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("revocation across locations", () => {
+  it("the default bound is 30 seconds", () => {
+    expect(BOUND_SECONDS).toBe(30);
+  });
+
+  it("a revoked session is refused elsewhere once the bound has passed, and at once by a fresh check", async () => {
+    const client = await signUp();
+    const bearer = { authorization: `Bearer ${client.bearer}` };
+    const remote = await remoteLocationFor(rawToken(client.bearer));
+    expect((await callIn(remote, "/api/me", { headers: bearer })).status).toBe(200);
+
+    // Revoked where the user is: refused there at once.
+    const signOut = await call("/api/auth/sign-out", { method: "POST", headers: bearer, json: {} });
+    expect(signOut.status).toBe(200);
+    expect((await call("/api/me", { headers: bearer })).status).toBe(401);
+
+    // The other location still reads its cached copy and trusts its recent confirmation...
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    vi.setSystemTime(Date.now() + (BOUND_SECONDS - 1) * 1000);
+    expect((await callIn(remote, "/api/me", { headers: bearer })).status).toBe(200);
+    // ...but a fresh check there ignores every cache,
+    expect((await lookupSession(remote, new Headers(bearer), { fresh: true })).session).toBeNull();
+    // and once the bound has passed it asks D1 again and refuses the session.
+    vi.setSystemTime(Date.now() + 2_000);
+    expect((await callIn(remote, "/api/me", { headers: bearer })).status).toBe(401);
+  });
+
+  it("revoke-sessions is bounded the same way", async () => {
+    const client = await signUp();
+    const bearer = { authorization: `Bearer ${client.bearer}` };
+    const remote = await remoteLocationFor(rawToken(client.bearer));
+    expect((await callIn(remote, "/api/me", { headers: bearer })).status).toBe(200);
+    await call("/api/auth/revoke-sessions", { method: "POST", headers: bearer, json: {} });
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    vi.setSystemTime(Date.now() + (BOUND_SECONDS + 1) * 1000);
+    expect((await callIn(remote, "/api/me", { headers: bearer })).status).toBe(401);
+  });
+
+  it("SESSION_REVALIDATE_SECONDS=0 confirms every check with D1", async () => {
+    const client = await signUp();
+    const bearer = { authorization: `Bearer ${client.bearer}` };
+    const remote = { ...(await remoteLocationFor(rawToken(client.bearer))), SESSION_REVALIDATE_SECONDS: "0" };
+    expect((await callIn(remote, "/api/me", { headers: bearer })).status).toBe(200);
+    await call("/api/auth/sign-out", { method: "POST", headers: bearer, json: {} });
+    expect((await callIn(remote, "/api/me", { headers: bearer })).status).toBe(401);
+  });
+
+  it("a copy KV still serves after its session expired is refused", async () => {
+    const client = await signUp();
+    const bearer = { authorization: `Bearer ${client.bearer}` };
+    const remote = { ...(await remoteLocationFor(rawToken(client.bearer))), SESSION_REVALIDATE_SECONDS: "0" };
+    await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?").bind(Date.now() - 1, rawToken(client.bearer)).run();
+    expect((await callIn(remote, "/api/me", { headers: bearer })).status).toBe(401);
+  });
+});
