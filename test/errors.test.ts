@@ -119,6 +119,7 @@ describe("bad input", () => {
 describe("failing storage", () => {
   const brokenKv = {
     get: () => Promise.reject(new Error("KV: network connection lost")),
+    getWithMetadata: () => Promise.reject(new Error("KV: network connection lost")),
     put: () => Promise.reject(new Error("KV: network connection lost")),
     delete: () => Promise.reject(new Error("KV: network connection lost")),
   } as unknown as KVNamespace;

@@ -110,7 +110,7 @@ export async function sessionRow(token: string) {
   }>();
 }
 
-/** Whether KV holds a copy of the session (raw, ignoring the envelope's expiry). */
+/** Whether KV holds a copy of the session (raw, ignoring the expiry in its metadata). */
 export async function kvHasSession(token: string): Promise<boolean> {
   return (await env.SESSION_KV.get(KV_PREFIX + token)) !== null;
 }
@@ -139,4 +139,16 @@ export async function callIn(environment: Env, path: string, init: RequestInit &
 /** Lets background work (mail sent through waitUntil) finish. */
 export async function settle(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/** Rewrites the KV copy of a session as `edit` says, keeping the key readable for an hour. */
+export async function editCachedSession(
+  token: string,
+  edit: (copy: { session: { expiresAt: string } }, metadata: { exp: number | null }) => void,
+): Promise<void> {
+  const { value, metadata } = await env.SESSION_KV.getWithMetadata<{ exp: number | null }>(KV_PREFIX + token, "text");
+  if (value === null || metadata === null) throw new Error("no cached copy of this session");
+  const copy = JSON.parse(value) as { session: { expiresAt: string } };
+  edit(copy, metadata);
+  await env.SESSION_KV.put(KV_PREFIX + token, JSON.stringify(copy), { metadata, expirationTtl: 3600 });
 }

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { AtomicOperationUnsupportedError, KV_PREFIX, kvSecondaryStorage } from "../src/auth/kv-storage";
 import { StorageUnavailableError } from "../src/errors";
-import { call, getSession, kvHasSession, rawToken, sessionRow, signUp } from "./helpers";
+import { call, editCachedSession, getSession, kvHasSession, rawToken, sessionRow, signUp } from "./helpers";
 
 describe("KV secondary storage", () => {
   it("round-trips values under the versioned prefix", async () => {
@@ -23,7 +23,7 @@ describe("KV secondary storage", () => {
     expect(await storage.get(key)).toBe("brief");
     now += 5_000;
     expect(await storage.get(key)).toBeNull();
-    // KV itself still holds the key: the envelope is what ends it.
+    // KV itself still holds the key: the expiry in its metadata is what ends it.
     expect(await env.SESSION_KV.get(KV_PREFIX + key)).not.toBeNull();
   });
 
@@ -45,10 +45,10 @@ describe("KV secondary storage", () => {
     expect(await env.SESSION_KV.get(KV_PREFIX + key)).toBeNull();
   });
 
-  it("ignores entries that are not its own envelopes", async () => {
+  it("ignores entries it did not write", async () => {
     const storage = kvSecondaryStorage(env.SESSION_KV);
     const key = `foreign-${crypto.randomUUID()}`;
-    await env.SESSION_KV.put(KV_PREFIX + key, "not json");
+    await env.SESSION_KV.put(KV_PREFIX + key, "written by someone else");
     expect(await storage.get(key)).toBeNull();
   });
 
@@ -71,12 +71,9 @@ describe("session expiry", () => {
     const client = await signUp();
     const token = rawToken(client.bearer);
     // Rewrite the KV copy as a clamped TTL leaves it: the key still readable, the session inside expired.
-    const key = KV_PREFIX + token;
-    const envelope = JSON.parse((await env.SESSION_KV.get(key))!) as { v: string; exp: number };
-    const cached = JSON.parse(envelope.v) as { session: { expiresAt: string } };
-    cached.session.expiresAt = new Date(Date.now() - 1_000).toISOString();
-    await env.SESSION_KV.put(key, JSON.stringify({ v: JSON.stringify(cached), exp: Date.now() + 3_600_000 }), {
-      expirationTtl: 3600,
+    await editCachedSession(token, (copy, metadata) => {
+      copy.session.expiresAt = new Date(Date.now() - 1_000).toISOString();
+      metadata.exp = Date.now() + 3_600_000;
     });
     await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?").bind(Date.now() - 1_000, token).run();
 
@@ -87,12 +84,12 @@ describe("session expiry", () => {
     expect(await sessionRow(token)).toBeNull();
   });
 
-  it("rejects a session whose KV envelope has expired and whose row has expired", async () => {
+  it("rejects a session whose KV entry and row have both expired", async () => {
     const client = await signUp();
     const token = rawToken(client.bearer);
-    const key = KV_PREFIX + token;
-    const envelope = JSON.parse((await env.SESSION_KV.get(key))!) as { v: string; exp: number };
-    await env.SESSION_KV.put(key, JSON.stringify({ ...envelope, exp: Date.now() - 1 }), { expirationTtl: 3600 });
+    await editCachedSession(token, (_copy, metadata) => {
+      metadata.exp = Date.now() - 1;
+    });
     await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?").bind(Date.now() - 1_000, token).run();
     expect((await getSession({ bearer: client.bearer })).body).toBeNull();
   });

@@ -8,11 +8,14 @@ import { call, callIn, rawToken, signUp } from "./helpers";
  * KV as another location sees it: it keeps serving the copies it had cached
  * when `snapshot` was taken, whatever was deleted since.
  */
-function staleKv(snapshot: Map<string, string>): KVNamespace {
+function staleKv(snapshot: Map<string, KVNamespaceGetWithMetadataResult<string, unknown>>): KVNamespace {
   return new Proxy(env.SESSION_KV, {
     get(target, prop) {
+      if (prop === "getWithMetadata") {
+        return async (key: string) => snapshot.get(key) ?? target.getWithMetadata(key, "text");
+      }
       if (prop === "get") {
-        return async (key: string, options?: unknown) => snapshot.get(key) ?? target.get(key, options as "text");
+        return async (key: string) => snapshot.get(key)?.value ?? target.get(key, "text");
       }
       const value = Reflect.get(target, prop, target) as unknown;
       return typeof value === "function" ? value.bind(target) : value;
@@ -21,9 +24,9 @@ function staleKv(snapshot: Map<string, string>): KVNamespace {
 }
 
 async function remoteLocationFor(token: string): Promise<Env> {
-  const copy = await env.SESSION_KV.get(KV_PREFIX + token);
-  expect(copy).not.toBeNull();
-  return { ...env, SESSION_KV: staleKv(new Map([[KV_PREFIX + token, copy!]])) };
+  const copy = await env.SESSION_KV.getWithMetadata(KV_PREFIX + token, "text");
+  expect(copy.value).not.toBeNull();
+  return { ...env, SESSION_KV: staleKv(new Map([[KV_PREFIX + token, copy]])) };
 }
 
 const BOUND_SECONDS = Number(env.SESSION_REVALIDATE_SECONDS);

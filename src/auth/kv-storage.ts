@@ -10,9 +10,10 @@
  * | `ba:v1:active-sessions-<userId>`      | `[{ token, expiresAt }]` JSON  |
  * | `ba:v1:revoked-sessions-before-<id>`  | epoch ms of the last bulk revoke |
  *
- * Every value is wrapped in an envelope `{ v, exp }` that carries the real
- * expiry. KV cannot expire a key sooner than 60 s after it is written, so a
- * key may outlive its meaning; `get` treats an envelope past `exp` as absent,
+ * Values are stored as Better Auth gives them, with the real expiry in the
+ * key's metadata (`{ exp }`, epoch ms), which KV returns with the value in
+ * one read. KV cannot expire a key sooner than 60 s after it is written, so a
+ * key may outlive its meaning; `get` treats a value past `exp` as absent,
  * which is what keeps a cached session from outliving its `expiresAt`.
  *
  * A session copy is only returned when `trust` accepts it (see
@@ -35,9 +36,8 @@ export const KV_PREFIX = "ba:v1:";
 /** KV refuses `expirationTtl` below 60 seconds. */
 const KV_MIN_TTL_SECONDS = 60;
 
-interface Envelope {
-  /** The value Better Auth stored. */
-  v: string;
+/** Metadata stored with every value. */
+export interface EntryMetadata {
   /** When the value stops being valid, in epoch milliseconds; `null` for never. */
   exp: number | null;
 }
@@ -82,9 +82,9 @@ export function kvSecondaryStorage(kv: KVNamespace, options: KvStorageOptions = 
   const { trust, now = () => Date.now() } = options;
   return {
     async get(key) {
-      const raw = await storageCall("KV", () => kv.get(KV_PREFIX + key, "text"));
-      const value = raw === null ? null : openEnvelope(raw, now());
-      if (value === null || !trust || !isSessionKey(key)) return value;
+      const { value, metadata } = await storageCall("KV", () => kv.getWithMetadata<EntryMetadata>(KV_PREFIX + key, "text"));
+      if (value === null || !metadata || (metadata.exp !== null && metadata.exp <= now())) return null;
+      if (!trust || !isSessionKey(key)) return value;
       return (await trust.accept(key)) ? value : null;
     },
     async set(key, value, ttl) {
@@ -92,15 +92,12 @@ export function kvSecondaryStorage(kv: KVNamespace, options: KvStorageOptions = 
         await storageCall("KV", () => kv.delete(KV_PREFIX + key));
         return;
       }
-      const envelope: Envelope = {
-        v: value,
-        exp: ttl === undefined ? null : now() + ttl * 1000,
-      };
+      const metadata: EntryMetadata = { exp: ttl === undefined ? null : now() + ttl * 1000 };
       await storageCall("KV", () =>
         kv.put(
           KV_PREFIX + key,
-          JSON.stringify(envelope),
-          ttl === undefined ? undefined : { expirationTtl: Math.max(KV_MIN_TTL_SECONDS, Math.ceil(ttl)) },
+          value,
+          ttl === undefined ? { metadata } : { metadata, expirationTtl: Math.max(KV_MIN_TTL_SECONDS, Math.ceil(ttl)) },
         ),
       );
     },
@@ -117,15 +114,3 @@ export function kvSecondaryStorage(kv: KVNamespace, options: KvStorageOptions = 
   };
 }
 
-/** Returns the stored value, or `null` when the envelope has expired or is not ours. */
-function openEnvelope(raw: string, nowMs: number): string | null {
-  let envelope: Partial<Envelope>;
-  try {
-    envelope = JSON.parse(raw) as Partial<Envelope>;
-  } catch {
-    return null;
-  }
-  if (typeof envelope.v !== "string") return null;
-  if (typeof envelope.exp === "number" && envelope.exp <= nowMs) return null;
-  return envelope.v;
-}
