@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { call, getSession, kvHasSession, rawToken, sessionRow, signIn, signUp } from "./helpers";
+import { env } from "cloudflare:workers";
+import { call, editCachedSession, getSession, kvHasSession, rawToken, sessionRow, signIn, signUp } from "./helpers";
 
 describe("sign-up", () => {
   it("gives a cookie session and a bearer token for the new user", async () => {
@@ -178,5 +179,37 @@ describe("/api/me", () => {
     expect(response.status).toBe(401);
     expect(response.headers.get("www-authenticate")).toMatch(/^Bearer/);
     expect(await response.json()).toEqual({ code: "UNAUTHORIZED", message: expect.any(String) });
+  });
+});
+
+describe("session renewal", () => {
+  it.each(["/api/auth/get-session", "/api/me"])("%s extends a session used after a day and renews its cookie", async (path) => {
+    const client = await signUp();
+    const token = rawToken(client.bearer);
+    const fiveDays = Date.now() + 5 * 86_400_000;
+    await editCachedSession(token, (copy) => {
+      copy.session.expiresAt = new Date(fiveDays).toISOString();
+    });
+    await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?").bind(fiveDays, token).run();
+
+    const response = await call(path, { headers: { cookie: client.cookie } });
+    expect(response.status).toBe(200);
+    const renewed = response.headers.getSetCookie().find((value) => value.includes("session_token="));
+    expect(renewed).toMatch(/Max-Age=604800/);
+    const row = await sessionRow(token);
+    expect(row!.expires_at).toBeGreaterThan(Date.now() + 6.9 * 86_400_000);
+  });
+
+  it("does not extend the session when asked not to", async () => {
+    const client = await signUp();
+    const token = rawToken(client.bearer);
+    const fiveDays = Date.now() + 5 * 86_400_000;
+    await editCachedSession(token, (copy) => {
+      copy.session.expiresAt = new Date(fiveDays).toISOString();
+    });
+    await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?").bind(fiveDays, token).run();
+    const response = await call("/api/auth/get-session?disableRefresh=true", { headers: { cookie: client.cookie } });
+    expect(response.status).toBe(200);
+    expect((await sessionRow(token))!.expires_at).toBe(fiveDays);
   });
 });

@@ -14,17 +14,22 @@ export interface SessionLookup {
  * The session comes back without its token.
  *
  * @param options.fresh skip every cache and ask D1; also skips renewal.
+ * @param options.disableRefresh do not extend the session's expiry on this check.
  * @example
  * ```ts
  * const { user } = await lookupSession(env, request.headers, { fresh: true });
  * ```
  */
-export async function lookupSession(env: Env, headers: Headers, options: { fresh?: boolean } = {}): Promise<SessionLookup> {
+export async function lookupSession(
+  env: Env,
+  headers: Headers,
+  options: { fresh?: boolean; disableRefresh?: boolean } = {},
+): Promise<SessionLookup> {
   const auth = getAuth(env);
   const read = () =>
     auth.api.getSession({
       headers,
-      query: options.fresh ? { disableCookieCache: true, disableRefresh: true } : undefined,
+      query: options.fresh ? { disableCookieCache: true, disableRefresh: true } : options.disableRefresh ? { disableRefresh: true } : undefined,
       returnHeaders: true,
     });
   const { headers: responseHeaders, response } = options.fresh ? await withFreshReads(read) : await read();

@@ -3,9 +3,10 @@
  * brought to the Worker's conventions (JSON errors, no caching, no session
  * token echoed to scripts).
  */
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { AUTH_BASE_PATH, getAuth } from "../auth";
+import { lookupSession } from "../auth/validate";
 import { trackOutages } from "../db/outage";
 import { rateLimit } from "../middleware/rate-limit";
 import { errorResponse, type ErrorCode } from "../errors";
@@ -31,12 +32,22 @@ authRoutes.use(
   rateLimit(),
 );
 
-/** Our documented alias of `get-session`. */
-authRoutes.get("/session", (c) => {
-  const url = new URL(c.req.url);
-  url.pathname = `${AUTH_BASE_PATH}/get-session`;
-  return handle(c.env, new Request(url, c.req.raw));
-});
+/**
+ * `get-session` and its documented alias `/session`, answered like Better
+ * Auth's endpoint (`{ session, user }` or `null`, renewal cookies included)
+ * but without its HTTP router, which Better Auth rebuilds on every request:
+ * this is the path every session check takes.
+ */
+const getSession = async (c: Context<AppEnv>) => {
+  const { user, session, setCookies } = await lookupSession(c.env, c.req.raw.headers, {
+    disableRefresh: c.req.query("disableRefresh") === "true",
+  });
+  const headers = new Headers({ "cache-control": "no-store" });
+  for (const cookie of setCookies) headers.append("set-cookie", cookie);
+  return c.json(user && session ? { session, user } : null, 200, Object.fromEntries(headers));
+};
+authRoutes.get("/get-session", getSession);
+authRoutes.get("/session", getSession);
 
 authRoutes.post("/revoke-session", async (c) => {
   const text = await c.req.text();
@@ -88,12 +99,6 @@ async function handle(env: Env, request: Request): Promise<Response> {
  * HttpOnly cookie, and echoing it in JSON would hand it to any script.
  */
 const REWRITES: Record<string, (data: unknown, headers: Headers) => unknown> = {
-  [`${AUTH_BASE_PATH}/get-session`]: (data) => {
-    if (data && typeof data === "object" && "session" in data && data.session && typeof data.session === "object") {
-      delete (data.session as { token?: unknown }).token;
-    }
-    return data;
-  },
   [`${AUTH_BASE_PATH}/list-sessions`]: withoutTokens,
   [`${AUTH_BASE_PATH}/sign-in/email`]: withSignedToken,
   [`${AUTH_BASE_PATH}/sign-up/email`]: withSignedToken,
