@@ -183,14 +183,20 @@ describe("/api/me", () => {
 });
 
 describe("session renewal", () => {
+  /** Moves a session's expiry, in D1 and in its KV copy, as if it had been used `ms` before expiring. */
+  async function expireIn(token: string, ms: number): Promise<number> {
+    const expiresAt = Date.now() + ms;
+    await editCachedSession(token, (copy) => {
+      copy.session.expiresAt = new Date(expiresAt).toISOString();
+    });
+    await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?").bind(expiresAt, token).run();
+    return expiresAt;
+  }
+
   it.each(["/api/auth/get-session", "/api/me"])("%s extends a session used after a day and renews its cookie", async (path) => {
     const client = await signUp();
     const token = rawToken(client.bearer);
-    const fiveDays = Date.now() + 5 * 86_400_000;
-    await editCachedSession(token, (copy) => {
-      copy.session.expiresAt = new Date(fiveDays).toISOString();
-    });
-    await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?").bind(fiveDays, token).run();
+    const fiveDays = await expireIn(token, 5 * 86_400_000);
 
     const response = await call(path, { headers: { cookie: client.cookie } });
     expect(response.status).toBe(200);
@@ -203,11 +209,7 @@ describe("session renewal", () => {
   it("does not extend the session when asked not to", async () => {
     const client = await signUp();
     const token = rawToken(client.bearer);
-    const fiveDays = Date.now() + 5 * 86_400_000;
-    await editCachedSession(token, (copy) => {
-      copy.session.expiresAt = new Date(fiveDays).toISOString();
-    });
-    await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?").bind(fiveDays, token).run();
+    const fiveDays = await expireIn(token, 5 * 86_400_000);
     const response = await call("/api/auth/get-session?disableRefresh=true", { headers: { cookie: client.cookie } });
     expect(response.status).toBe(200);
     expect((await sessionRow(token))!.expires_at).toBe(fiveDays);
