@@ -2,7 +2,6 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { clientKey, NO_ADDRESS_KEY, normaliseAddress } from "../src/rate-limit/client-key";
-import { lockSeconds } from "../src/rate-limit/durable-object";
 import { call, callWith, PASSWORD, randomIp, signUp, uniqueEmail } from "./helpers";
 
 /** A sign-in with a wrong password for a fresh email (no account lockout involved). */
@@ -165,74 +164,6 @@ describe("per-address limits", () => {
       expect(response.status).toBe(401);
       expect(response.headers.get("ratelimit-limit")).toBeNull();
     }
-  });
-});
-
-describe("per-account lockout", () => {
-  async function signInFrom(email: string, password: string) {
-    return call("/api/auth/sign-in/email", { method: "POST", ip: randomIp(), json: { email, password } });
-  }
-
-  it("locks an account after 5 failures from many addresses, and the lock grows", async () => {
-    const client = await signUp();
-    for (let i = 0; i < 5; i++) expect((await signInFrom(client.email, "wrong password!")).status).toBe(401);
-    const locked = await signInFrom(`  ${client.email.toUpperCase()} `, client.password);
-    expect(locked.status).toBe(429);
-    expect(await locked.json()).toEqual({ code: "TOO_MANY_ATTEMPTS", message: expect.any(String) });
-    expect(Number(locked.headers.get("retry-after"))).toBe(30);
-
-    // After the lock has passed, one more failure locks it for twice as long.
-    await expireWindows(`account:${client.email}`);
-    await runInDurableObject(stub(`account:${client.email}`), (_instance, state) => {
-      state.storage.sql.exec("UPDATE counters SET reset_at = ?, updated_at = ?", Date.now() + 86_400_000, Date.now() - 31_000);
-    });
-    expect((await signInFrom(client.email, "wrong password!")).status).toBe(401);
-    const longer = await signInFrom(client.email, client.password);
-    expect(longer.status).toBe(429);
-    expect(Number(longer.headers.get("retry-after"))).toBe(60);
-  });
-
-  it("answers the same for an account that does not exist", async () => {
-    const client = await signUp();
-    const ghost = uniqueEmail("ghost");
-    const answers = [];
-    for (const email of [client.email, ghost]) {
-      for (let i = 0; i < 5; i++) await signInFrom(email, "wrong password!");
-      const response = await signInFrom(email, "wrong password!");
-      answers.push({ status: response.status, retryAfter: response.headers.get("retry-after"), body: await response.json() });
-    }
-    expect(answers[0]).toEqual(answers[1]);
-    expect(answers[0]?.status).toBe(429);
-  });
-
-  it("forgets failures after a successful sign-in", async () => {
-    const client = await signUp();
-    for (let i = 0; i < 4; i++) await signInFrom(client.email, "wrong password!");
-    expect((await signInFrom(client.email, PASSWORD)).status).toBe(200);
-    for (let i = 0; i < 5; i++) expect((await signInFrom(client.email, "wrong password!")).status).toBe(401);
-    expect((await signInFrom(client.email, PASSWORD)).status).toBe(429);
-  });
-
-  it("does not count requests that never checked a password", async () => {
-    const client = await signUp();
-    for (let i = 0; i < 8; i++) {
-      const response = await call("/api/auth/sign-in/email", { method: "POST", ip: randomIp(), json: { email: client.email } });
-      expect(response.status).toBe(400);
-    }
-    expect((await signInFrom(client.email, PASSWORD)).status).toBe(200);
-  });
-
-  it("never admits more than the threshold to parallel guesses", async () => {
-    const client = await signUp();
-    const responses = await Promise.all(Array.from({ length: 12 }, () => signInFrom(client.email, "wrong password!")));
-    const statuses = responses.map((response) => response.status);
-    expect(statuses.filter((status) => status === 401)).toHaveLength(5);
-    expect(statuses.filter((status) => status === 429)).toHaveLength(7);
-  });
-
-  it("doubles the lock up to its maximum", () => {
-    const policy = { threshold: 5, baseSeconds: 30, maxSeconds: 900 };
-    expect([5, 6, 7, 8, 9, 10, 50].map((failures) => lockSeconds(failures, policy))).toEqual([30, 60, 120, 240, 480, 900, 900]);
   });
 });
 

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { KV_PREFIX } from "../src/auth/kv-storage";
 import { lookupSession } from "../src/auth/validate";
+import { readConfig } from "../src/config";
 import { call, callIn, rawToken, signUp } from "./helpers";
 
 /**
@@ -12,10 +13,10 @@ function staleKv(snapshot: Map<string, KVNamespaceGetWithMetadataResult<string, 
   return new Proxy(env.SESSION_KV, {
     get(target, prop) {
       if (prop === "getWithMetadata") {
-        return async (key: string) => snapshot.get(key) ?? target.getWithMetadata(key, "text");
+        return async (key: string) => (snapshot.has(key) ? snapshot.get(key) : target.getWithMetadata(key, "text"));
       }
       if (prop === "get") {
-        return async (key: string) => snapshot.get(key)?.value ?? target.get(key, "text");
+        return async (key: string) => (snapshot.has(key) ? snapshot.get(key)!.value : target.get(key, "text"));
       }
       const value = Reflect.get(target, prop, target) as unknown;
       return typeof value === "function" ? value.bind(target) : value;
@@ -23,10 +24,12 @@ function staleKv(snapshot: Map<string, KVNamespaceGetWithMetadataResult<string, 
   });
 }
 
-async function remoteLocationFor(token: string): Promise<Env> {
-  const copy = await env.SESSION_KV.getWithMetadata(KV_PREFIX + token, "text");
-  expect(copy.value).not.toBeNull();
-  return { ...env, SESSION_KV: staleKv(new Map([[KV_PREFIX + token, copy]])) };
+/** Another location: it keeps the session's copy and the user's keys as they are now. */
+async function remoteLocationFor(token: string, userId: string): Promise<Env> {
+  const keys = [token, `active-sessions-${userId}`, `revoked-sessions-before-${userId}`].map((key) => KV_PREFIX + key);
+  const snapshot = new Map(await Promise.all(keys.map(async (key) => [key, await env.SESSION_KV.getWithMetadata(key, "text")] as const)));
+  expect(snapshot.get(KV_PREFIX + token)?.value).not.toBeNull();
+  return { ...env, SESSION_KV: staleKv(snapshot) };
 }
 
 const BOUND_SECONDS = Number(env.SESSION_REVALIDATE_SECONDS);
@@ -38,12 +41,28 @@ afterEach(() => {
 describe("revocation across locations", () => {
   it("the default bound is 30 seconds", () => {
     expect(BOUND_SECONDS).toBe(30);
+    expect(readConfig({ ...env, SESSION_REVALIDATE_SECONDS: "" }).sessionRevalidateSeconds).toBe(30);
+  });
+
+  it("a session revoked elsewhere cannot change anything or mint a JWT, even within the bound", async () => {
+    const client = await signUp();
+    const bearer = { authorization: `Bearer ${client.bearer}` };
+    const remote = await remoteLocationFor(rawToken(client.bearer), client.userId);
+    expect((await callIn(remote, "/api/me", { headers: bearer })).status).toBe(200);
+    await call("/api/auth/sign-out", { method: "POST", headers: bearer, json: {} });
+
+    // Session reads there may still pass within the bound...
+    expect((await callIn(remote, "/api/me", { headers: bearer })).status).toBe(200);
+    // ...but nothing that acts on the session does.
+    expect((await callIn(remote, "/api/auth/token", { headers: bearer })).status).toBe(401);
+    expect((await callIn(remote, "/api/auth/update-user", { method: "POST", headers: bearer, json: { name: "Ghost" } })).status).toBe(401);
+    expect((await callIn(remote, "/api/auth/list-sessions", { headers: bearer })).status).toBe(401);
   });
 
   it("a revoked session is refused elsewhere once the bound has passed, and at once by a fresh check", async () => {
     const client = await signUp();
     const bearer = { authorization: `Bearer ${client.bearer}` };
-    const remote = await remoteLocationFor(rawToken(client.bearer));
+    const remote = await remoteLocationFor(rawToken(client.bearer), client.userId);
     expect((await callIn(remote, "/api/me", { headers: bearer })).status).toBe(200);
 
     // Revoked where the user is: refused there at once.
@@ -65,18 +84,20 @@ describe("revocation across locations", () => {
   it("revoke-sessions is bounded the same way", async () => {
     const client = await signUp();
     const bearer = { authorization: `Bearer ${client.bearer}` };
-    const remote = await remoteLocationFor(rawToken(client.bearer));
+    const remote = await remoteLocationFor(rawToken(client.bearer), client.userId);
     expect((await callIn(remote, "/api/me", { headers: bearer })).status).toBe(200);
     await call("/api/auth/revoke-sessions", { method: "POST", headers: bearer, json: {} });
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
-    vi.setSystemTime(Date.now() + (BOUND_SECONDS + 1) * 1000);
+    vi.setSystemTime(Date.now() + (BOUND_SECONDS - 1) * 1000);
+    expect((await callIn(remote, "/api/me", { headers: bearer })).status).toBe(200);
+    vi.setSystemTime(Date.now() + 2_000);
     expect((await callIn(remote, "/api/me", { headers: bearer })).status).toBe(401);
   });
 
   it("SESSION_REVALIDATE_SECONDS=0 confirms every check with D1", async () => {
     const client = await signUp();
     const bearer = { authorization: `Bearer ${client.bearer}` };
-    const remote = { ...(await remoteLocationFor(rawToken(client.bearer))), SESSION_REVALIDATE_SECONDS: "0" };
+    const remote = { ...(await remoteLocationFor(rawToken(client.bearer), client.userId)), SESSION_REVALIDATE_SECONDS: "0" };
     expect((await callIn(remote, "/api/me", { headers: bearer })).status).toBe(200);
     await call("/api/auth/sign-out", { method: "POST", headers: bearer, json: {} });
     expect((await callIn(remote, "/api/me", { headers: bearer })).status).toBe(401);
@@ -85,7 +106,7 @@ describe("revocation across locations", () => {
   it("a copy KV still serves after its session expired is refused", async () => {
     const client = await signUp();
     const bearer = { authorization: `Bearer ${client.bearer}` };
-    const remote = { ...(await remoteLocationFor(rawToken(client.bearer))), SESSION_REVALIDATE_SECONDS: "0" };
+    const remote = { ...(await remoteLocationFor(rawToken(client.bearer), client.userId)), SESSION_REVALIDATE_SECONDS: "0" };
     await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?").bind(Date.now() - 1, rawToken(client.bearer)).run();
     expect((await callIn(remote, "/api/me", { headers: bearer })).status).toBe(401);
   });

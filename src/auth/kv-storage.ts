@@ -19,6 +19,8 @@
  * A session copy is only returned when `trust` accepts it (see
  * `session-trust.ts`); otherwise Better Auth reads the session from D1.
  *
+ * Verification values are not cached here at all (see `isVerificationKey`).
+ *
  * KV has no atomic operations. Better Auth only calls `getAndDelete` for
  * verification tokens kept in secondary storage and `increment` for its own
  * rate limiter; this Worker keeps verification rows in D1 and counts requests
@@ -65,6 +67,15 @@ export interface KvStorageOptions {
   now?: () => number;
 }
 
+/**
+ * Verification tokens (email links, password resets) stay in D1 only: a KV
+ * copy would put live reset tokens in key names and could be read stale at
+ * another location after the token was used.
+ */
+function isVerificationKey(key: string): boolean {
+  return key.startsWith("verification:");
+}
+
 /** Session tokens are alphanumeric; Better Auth's other keys contain `-` or `:`. */
 export function isSessionKey(key: string): boolean {
   return /^[A-Za-z0-9]+$/.test(key);
@@ -82,12 +93,14 @@ export function kvSecondaryStorage(kv: KVNamespace, options: KvStorageOptions = 
   const { trust, now = () => Date.now() } = options;
   return {
     async get(key) {
+      if (isVerificationKey(key)) return null;
       const { value, metadata } = await storageCall("KV", () => kv.getWithMetadata<EntryMetadata>(KV_PREFIX + key, "text"));
       if (value === null || !metadata || (metadata.exp !== null && metadata.exp <= now())) return null;
       if (!trust || !isSessionKey(key)) return value;
       return (await trust.accept(key)) ? value : null;
     },
     async set(key, value, ttl) {
+      if (isVerificationKey(key)) return;
       if (ttl !== undefined && ttl <= 0) {
         await storageCall("KV", () => kv.delete(KV_PREFIX + key));
         return;
@@ -102,6 +115,7 @@ export function kvSecondaryStorage(kv: KVNamespace, options: KvStorageOptions = 
       );
     },
     async delete(key) {
+      if (isVerificationKey(key)) return;
       trust?.forget(key);
       await storageCall("KV", () => kv.delete(KV_PREFIX + key));
     },

@@ -14,7 +14,10 @@ import { AsyncLocalStorage } from "node:async_hooks";
 /** Confirmations kept per isolate; the oldest go first. */
 const MAX_CONFIRMATIONS = 10_000;
 
-const freshReads = new AsyncLocalStorage<true>();
+/** `skip`: ignore cached copies; `confirm`: use a copy only once D1 confirms it, on every read. */
+type ReadMode = "skip" | "confirm";
+
+const readMode = new AsyncLocalStorage<ReadMode>();
 
 /**
  * Runs `work` with every cached session copy ignored: session checks inside
@@ -26,7 +29,16 @@ const freshReads = new AsyncLocalStorage<true>();
  * ```
  */
 export function withFreshReads<T>(work: () => Promise<T>): Promise<T> {
-  return freshReads.run(true, work);
+  return readMode.run("skip", work);
+}
+
+/**
+ * Runs `work` with every cached session copy confirmed against D1 before it
+ * is used, so a session revoked elsewhere cannot act, while Better Auth can
+ * still update the copies of live sessions (a renamed user, for one).
+ */
+export function withConfirmedReads<T>(work: () => Promise<T>): Promise<T> {
+  return readMode.run("confirm", work);
 }
 
 export class SessionTrust {
@@ -44,9 +56,10 @@ export class SessionTrust {
 
   /** Whether a cached copy of this session may be used as it is. */
   async accept(token: string): Promise<boolean> {
-    if (freshReads.getStore()) return false;
+    const mode = readMode.getStore();
+    if (mode === "skip") return false;
     const confirmedAt = this.confirmed.get(token);
-    if (confirmedAt !== undefined && this.now() - confirmedAt < this.boundSeconds * 1000) return true;
+    if (mode !== "confirm" && confirmedAt !== undefined && this.now() - confirmedAt < this.boundSeconds * 1000) return true;
     // The confirmation dates from before the query: the bound counts from what D1 said, not when it arrived.
     const checkedAt = this.now();
     const live = await this.confirm(token);

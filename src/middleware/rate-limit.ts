@@ -6,6 +6,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { getConfig } from "../config";
+import { lookupSession } from "../auth/validate";
 import { errorResponse } from "../errors";
 import { clientKey, NO_ADDRESS_KEY } from "../rate-limit/client-key";
 import type { AttemptOutcome, RateLimitResult, RateLimitRule } from "../rate-limit/durable-object";
@@ -34,8 +35,8 @@ const NO_ADDRESS_DIVISOR = 10;
 
 /**
  * Counts `/api/auth/*` requests per client address (`cf-connecting-ip` only)
- * and failed sign-ins per account; answers `429` with `Retry-After` past a
- * limit. Mount it on the auth sub-app, after the body limit.
+ * and failed password checks per account; answers `429` with `Retry-After`
+ * past a limit. Mount it on the auth sub-app, after the body limit.
  *
  * @example
  * ```ts
@@ -64,8 +65,9 @@ export function rateLimit() {
     const headers = rateLimitHeaders(result, rule);
     if (!result.allowed) return errorResponse("RATE_LIMITED", { headers });
 
-    const account = c.req.method === "POST" && route === "/sign-in/email" ? await signInAccount(c) : null;
-    if (account) {
+    const guarded = c.req.method === "POST" ? PASSWORD_ROUTES[route] : undefined;
+    const account = guarded ? await guarded.account(c) : null;
+    if (guarded && account) {
       let attempt;
       try {
         attempt = await limiter(c.env, account).beginAttempt(lockout);
@@ -81,12 +83,56 @@ export function rateLimit() {
 
     await next();
     for (const [name, value] of headers) c.res.headers.set(name, value);
-    if (account) {
+    if (guarded && account) {
+      const outcome = guarded.outcome(c.res.status, await errorCode(c.res));
       await limiter(c.env, account)
-        .settleAttempt(outcomeOf(c.res.status))
-        .catch((error: unknown) => console.error("could not record a sign-in outcome:", error));
+        .settleAttempt(outcome)
+        .catch((error: unknown) => console.error("could not record a password check:", error));
     }
   });
+}
+
+/**
+ * Routes that check a password, counted per account (NIST SP 800-63B): the
+ * account is the email signed in with, or the session's user. The outcome
+ * comes from Better Auth's error code, not the status alone: a 403 for a
+ * bad callback URL or origin checked no password and must not clear failures.
+ */
+const PASSWORD_ROUTES: Record<string, { account: (c: Context<AppEnv>) => Promise<string | null>; outcome: (status: number, code: string | null) => AttemptOutcome }> = {
+  "/sign-in/email": {
+    account: signInAccount,
+    outcome: (status, code) =>
+      status === 200 || code === "EMAIL_NOT_VERIFIED" ? "success" : code === "INVALID_EMAIL_OR_PASSWORD" ? "failure" : "void",
+  },
+  "/change-password": { account: sessionAccount, outcome: passwordOutcome },
+  "/delete-user": { account: sessionAccount, outcome: passwordOutcome },
+};
+
+function passwordOutcome(status: number, code: string | null): AttemptOutcome {
+  if (status === 200) return "success";
+  return code === "INVALID_PASSWORD" ? "failure" : "void";
+}
+
+/** Better Auth's error code in a JSON error response, or `null`. */
+async function errorCode(response: Response): Promise<string | null> {
+  if (response.ok || !response.headers.get("content-type")?.includes("json")) return null;
+  try {
+    const body: unknown = await response.clone().json();
+    return body && typeof body === "object" && "code" in body && typeof body.code === "string" ? body.code : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The account of the session making the request: `account:<email>`, or `null`. */
+async function sessionAccount(c: Context<AppEnv>): Promise<string | null> {
+  const { user } = await lookupSession(c.env, c.req.raw.headers, { disableRefresh: true });
+  return user ? accountKey(user.email) : null;
+}
+
+function accountKey(email: string): string | null {
+  const normalised = email.trim().toLowerCase();
+  return normalised ? `account:${normalised}` : null;
 }
 
 function limiter(env: Env, key: string) {
@@ -102,19 +148,12 @@ async function signInAccount(c: Context<AppEnv>): Promise<string | null> {
   try {
     const body: unknown = await c.req.raw.clone().json();
     if (!body || typeof body !== "object" || !("email" in body) || typeof body.email !== "string") return null;
-    const email = body.email.trim().toLowerCase();
-    return email ? `account:${email}` : null;
+    return accountKey(body.email);
   } catch {
     return null; // Better Auth answers the malformed body.
   }
 }
 
-/** 200: the password matched; 403 EMAIL_NOT_VERIFIED also comes after a matching password. */
-function outcomeOf(status: number): AttemptOutcome {
-  if (status === 200 || status === 403) return "success";
-  if (status === 401) return "failure";
-  return "void";
-}
 
 /** `RateLimit-*` headers (IETF draft), plus `Retry-After` once limited. */
 export function rateLimitHeaders(result: RateLimitResult, rule: RateLimitRule): Headers {

@@ -6,6 +6,7 @@
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { AUTH_BASE_PATH, getAuth } from "../auth";
+import { withConfirmedReads } from "../auth/session-trust";
 import { lookupSession } from "../auth/validate";
 import { trackOutages } from "../db/outage";
 import { rateLimit } from "../middleware/rate-limit";
@@ -70,7 +71,9 @@ authRoutes.on(["GET", "POST"], "/*", (c) => handle(c.env, c.req.raw));
 
 async function handle(env: Env, request: Request): Promise<Response> {
   const auth = getAuth(env);
-  const { result: response, failures } = await trackOutages(() => auth.handler(request));
+  // Everything here changes state or mints tokens (session reads took the fast path above):
+  // a session revoked at another location must not act here, so D1 confirms every copy.
+  const { result: response, failures } = await trackOutages(() => withConfirmedReads(() => auth.handler(request)));
   if (failures.length > 0) {
     // Whatever Better Auth answered, it was based on storage that failed: say so, and set no cookies.
     await response.body?.cancel();
