@@ -6,7 +6,8 @@ import { EXAMPLE_BUNDLE } from "./test/setup/build-example";
 
 /** Settings the tests run with, over wrangler.toml's `[vars]`. */
 export const TEST_VARS = {
-  ENVIRONMENT: "production",
+  // Production rules (https BASE_URL, a real secret), with the mail outbox allowed.
+  ENVIRONMENT: "test",
   BASE_URL: "https://auth.example.com",
   TRUSTED_ORIGINS: "https://app.example.com",
   BETTER_AUTH_SECRET: "test-secret-0123456789abcdef0123456789abcdef",

@@ -28,6 +28,11 @@ export interface SessionRecord {
 export interface ValidatedSession {
   user: SessionUser;
   session: SessionRecord;
+  /**
+   * `Set-Cookie` values to pass on to the browser: the session was renewed
+   * (its expiry pushed back) on this check. Empty most of the time.
+   */
+  setCookies: string[];
 }
 
 export interface ValidateOptions {

@@ -86,6 +86,8 @@ export function authSession(options: AuthSessionOptions): MiddlewareHandler<Auth
     }
     c.set("user", result?.user ?? null);
     c.set("session", result?.session ?? null);
+    // A renewed session cookie goes back to the browser, so active users stay signed in.
+    if (cookie) for (const value of result?.setCookies ?? []) c.header("set-cookie", value, { append: true });
     await next();
   };
 }

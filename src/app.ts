@@ -3,6 +3,8 @@
  * export and the `AuthService` entrypoint.
  */
 import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { getConfig } from "./config";
 import { errorResponse, handleError } from "./errors";
 import { authRoutes } from "./routes/auth";
 import { healthRoutes } from "./routes/health";
@@ -10,6 +12,19 @@ import { meRoutes } from "./routes/me";
 import type { AppEnv } from "./types";
 
 export const app = new Hono<AppEnv>();
+
+// Front ends on TRUSTED_ORIGINS may call the API from the browser, with cookies or bearer tokens.
+app.use(
+  "/api/*",
+  cors({
+    origin: (origin, c) => (getConfig(c.env).trustedOrigins.includes(origin) ? origin : null),
+    credentials: true,
+    allowMethods: ["GET", "POST"],
+    allowHeaders: ["content-type", "authorization", "x-auth-mode"],
+    exposeHeaders: ["set-auth-token", "retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "ratelimit-policy"],
+    maxAge: 600,
+  }),
+);
 
 app.route("/health", healthRoutes);
 app.route("/api/auth", authRoutes);

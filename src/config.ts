@@ -21,7 +21,10 @@ export interface RateLimitConfig {
 }
 
 export interface Config {
-  /** `ENVIRONMENT === "development"`: `wrangler dev` on a local machine. */
+  /**
+   * `ENVIRONMENT === "development"`: `wrangler dev` on a local machine. Other
+   * values (`production`, `test`) get production rules; `test` may use the outbox.
+   */
   development: boolean;
   /** Public origin of the Worker, e.g. `https://auth.example.com`; `undefined` in development (follows the request). */
   baseURL: string | undefined;
@@ -43,7 +46,7 @@ export interface Config {
   jwtExpiresIn: number;
   /** Refuse sign-in until the email address is verified. @default false */
   requireEmailVerification: boolean;
-  /** `outbox` logs mail (development, tests); `send_email` sends it through the `EMAIL` binding. */
+  /** `send_email` sends mail through the `EMAIL` binding; `outbox` logs it (development and tests only). @default "send_email" */
   mailTransport: "outbox" | "send_email";
   /** Sender address of verification and reset mail. */
   mailFrom: string;
@@ -75,9 +78,16 @@ export function readConfig(env: Env): Config {
   if (!development && baseURL && !baseURL.startsWith("https://")) {
     throw new ConfigError(`BASE_URL must use https outside development (got ${baseURL}).`);
   }
-  const mailTransport = env.MAIL_TRANSPORT || "outbox";
+  const mailTransport = env.MAIL_TRANSPORT || "send_email";
   if (mailTransport !== "outbox" && mailTransport !== "send_email") {
     throw new ConfigError(`MAIL_TRANSPORT must be "outbox" or "send_email" (got "${mailTransport}").`);
+  }
+  // The outbox writes reset links, which are credentials, to the logs.
+  if (mailTransport === "outbox" && !development && env.ENVIRONMENT !== "test") {
+    throw new ConfigError('MAIL_TRANSPORT = "outbox" is for development and tests only; use "send_email".');
+  }
+  if (mailTransport === "send_email" && !env.MAIL_FROM) {
+    throw new ConfigError("MAIL_FROM must be set to send mail, e.g. no-reply@example.com on a domain set up for Email Service.");
   }
   return {
     development,

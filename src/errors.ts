@@ -88,7 +88,10 @@ function isStorageFailure(err: unknown): boolean {
 /** `app.onError`: one shape for everything, no stack traces to the client. */
 export function handleError(err: Error, c: Context): Response {
   if (err instanceof HTTPException) {
-    return err.res ?? errorResponse(err.status >= 500 ? "INTERNAL_ERROR" : "NOT_FOUND", { message: err.message });
+    if (err.res) return err.res;
+    const code = (Object.keys(ERROR_CODES) as ErrorCode[]).find((name) => ERROR_CODES[name].status === err.status);
+    const response = errorResponse(code ?? (err.status >= 500 ? "INTERNAL_ERROR" : "NOT_FOUND"), { message: err.message || undefined });
+    return new Response(response.body, { status: err.status, headers: response.headers });
   }
   if (err instanceof ConfigError) {
     // The detail goes to the operator's log, not to the client.

@@ -196,6 +196,8 @@ describe("configuration", () => {
     ["a missing BASE_URL in production", { BASE_URL: "" }],
     ["an http BASE_URL in production", { BASE_URL: "http://auth.example.com" }],
     ["an unknown mail transport", { MAIL_TRANSPORT: "pigeon" }],
+    ["the mail outbox in production", { ENVIRONMENT: "production", MAIL_TRANSPORT: "outbox" }],
+    ["no sender for real mail", { MAIL_TRANSPORT: "send_email", MAIL_FROM: "" }],
     ["a malformed session lifetime", { SESSION_EXPIRES_IN: "a week" }],
   ])("%s is a clear startup error", async (_label, overrides) => {
     const response = await callWith(overrides as Partial<Env>, "/api/auth/get-session");
@@ -216,8 +218,13 @@ describe("configuration", () => {
     expect(cookie).not.toMatch(/;\s*Secure/i);
   });
 
-  it("the test environment runs with production settings", () => {
-    expect(env.ENVIRONMENT).toBe("production");
+  it("the test environment runs with production rules", () => {
+    expect(env.ENVIRONMENT).toBe("test");
     expect(env.BASE_URL).toBe(ORIGIN);
+  });
+
+  it("sends real mail by default", async () => {
+    const { readConfig } = await import("../src/config");
+    expect(readConfig({ ...env, MAIL_TRANSPORT: "" }).mailTransport).toBe("send_email");
   });
 });

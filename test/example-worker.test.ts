@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, PASSWORD, randomIp, rawToken, signIn, signUp, uniqueEmail } from "./helpers";
+import { call, editCachedSession, PASSWORD, randomIp, rawToken, signIn, signUp, uniqueEmail } from "./helpers";
 
 const EXAMPLE_ORIGIN = "https://app.example.com";
 
@@ -91,5 +91,18 @@ describe("example consumer Worker", () => {
       });
     for (let i = 0; i < 10; i++) expect((await attempt()).status).toBe(401);
     expect((await attempt()).status).toBe(429);
+  });
+
+  it("passes a renewed session cookie back to the browser", async () => {
+    const client = await signUp();
+    const token = rawToken(client.bearer);
+    const fiveDays = Date.now() + 5 * 86_400_000;
+    await editCachedSession(token, (copy) => {
+      copy.session.expiresAt = new Date(fiveDays).toISOString();
+    });
+    await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?").bind(fiveDays, token).run();
+    const response = await example("/private", { headers: { cookie: client.cookie } });
+    expect(response.status).toBe(200);
+    expect(response.headers.getSetCookie().find((value) => value.includes("session_token="))).toMatch(/Max-Age=604800/);
   });
 });

@@ -53,18 +53,34 @@ describe("cron purge", () => {
   it("works through more rows than one batch", async () => {
     const client = await signUp();
     const now = Date.now();
-    const statements = Array.from({ length: 250 }, (_, i) =>
-      env.DB.prepare("INSERT INTO session (id, token, expires_at, user_id) VALUES (?, ?, ?, ?)").bind(
-        `bulk-${i}-${crypto.randomUUID()}`,
-        `bulk-token-${i}-${crypto.randomUUID()}`,
-        now - 1_000,
-        client.userId,
-      ),
-    );
-    await env.DB.batch(statements);
+    await insertExpiredSessions(client.userId, 250, now);
     const result = await purgeExpired(env, now);
     expect(result.sessions).toBeGreaterThanOrEqual(250);
     const left = await env.DB.prepare("SELECT count(*) AS n FROM session WHERE expires_at < ?").bind(now).first<{ n: number }>();
     expect(left?.n).toBe(0);
   });
+
+  it("stays within KV's per-invocation budget and leaves the rest for the next run", async () => {
+    const client = await signUp();
+    const now = Date.now();
+    await insertExpiredSessions(client.userId, 1_000, now);
+    const first = await purgeExpired(env, now);
+    expect(first.sessions).toBe(900);
+    const second = await purgeExpired(env, now);
+    expect(second.sessions).toBe(100);
+  });
 });
+
+async function insertExpiredSessions(userId: string, count: number, now: number) {
+  for (let start = 0; start < count; start += 250) {
+    const statements = Array.from({ length: Math.min(250, count - start) }, (_, i) =>
+      env.DB.prepare("INSERT INTO session (id, token, expires_at, user_id) VALUES (?, ?, ?, ?)").bind(
+        `bulk-${start + i}-${crypto.randomUUID()}`,
+        `bulk-token-${start + i}-${crypto.randomUUID()}`,
+        now - 1_000,
+        userId,
+      ),
+    );
+    await env.DB.batch(statements);
+  }
+}

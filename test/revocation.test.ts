@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, getSession, ORIGIN, kvHasSession, PASSWORD, rawToken, sessionRow, signIn, signUp, type Client } from "./helpers";
+import { call, getSession, ORIGIN, sessionCookie, kvHasSession, PASSWORD, rawToken, sessionRow, signIn, signUp, type Client } from "./helpers";
 
 /** Credentials as a cookie or as a bearer token, to run each case both ways. */
 const modes = {
@@ -9,7 +9,7 @@ const modes = {
 } as const;
 
 async function isLive(credential: { cookie: string; bearer: string }): Promise<boolean> {
-  const { body } = await getSession({ bearer: credential.bearer });
+  const { body } = await getSession(credential.bearer ? { bearer: credential.bearer } : { cookie: credential.cookie });
   return body !== null;
 }
 
@@ -134,7 +134,9 @@ describe.each(Object.entries(modes))("with a %s", (_mode, credentials) => {
     });
     expect(response.status).toBe(200);
     for (const other of others) expect(await isLive(other)).toBe(false);
-    const renewed = { bearer: response.headers.get("set-auth-token") ?? "", cookie: "" };
+    // Browsers get the new session as a cookie, API clients as a bearer token.
+    const renewed = { bearer: response.headers.get("set-auth-token") ?? "", cookie: sessionCookie(response) ?? "" };
+    expect(renewed.bearer || renewed.cookie).not.toBe("");
     expect(await isLive(renewed)).toBe(true);
     expect((await signIn(client.email, PASSWORD)).response.status).toBe(401);
     expect((await signIn(client.email, "a brand new passphrase")).response.status).toBe(200);

@@ -36,9 +36,12 @@ describe("AuthService RPC", () => {
   });
 
   it("reads identity from session credentials only", async () => {
-    const client = await signUp();
-    const result = await auth.validateHeaders({ "x-user-id": client.userId, "x-user-email": client.email, "cf-connecting-ip": "1.2.3.4" });
-    expect(result).toBeNull();
+    const alice = await signUp();
+    const bob = await signUp();
+    const spoofed = { "x-user-id": bob.userId, "x-user-email": bob.email };
+    expect(await auth.validateHeaders(spoofed)).toBeNull();
+    const result = await auth.validateHeaders({ ...spoofed, authorization: `Bearer ${alice.bearer}` });
+    expect(result?.user.id).toBe(alice.userId);
   });
 
   it("refuses expired and revoked sessions", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
-import { call, editCachedSession, getSession, kvHasSession, rawToken, sessionRow, signIn, signUp } from "./helpers";
+import { call, editCachedSession, getSession, kvHasSession, ORIGIN, rawToken, sessionCookie, sessionRow, signIn, signUp } from "./helpers";
 
 describe("sign-up", () => {
   it("gives a cookie session and a bearer token for the new user", async () => {
@@ -213,5 +213,77 @@ describe("session renewal", () => {
     const response = await call("/api/auth/get-session?disableRefresh=true", { headers: { cookie: client.cookie } });
     expect(response.status).toBe(200);
     expect((await sessionRow(token))!.expires_at).toBe(fiveDays);
+  });
+});
+
+describe("bearer tokens and browsers", () => {
+  it("a browser signing in gets the HttpOnly cookie and no token a script could read", async () => {
+    const client = await signUp();
+    const response = await call("/api/auth/sign-in/email", {
+      method: "POST",
+      headers: { origin: ORIGIN },
+      json: { email: client.email, password: client.password },
+    });
+    expect(response.status).toBe(200);
+    expect(sessionCookie(response)).toBeDefined();
+    expect(response.headers.get("set-auth-token")).toBeNull();
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).not.toHaveProperty("token");
+    expect(body).toHaveProperty("user");
+  });
+
+  it("a page that asks for a bearer token gets one", async () => {
+    const client = await signUp();
+    const response = await call("/api/auth/sign-in/email", {
+      method: "POST",
+      headers: { origin: "https://app.example.com", "x-auth-mode": "bearer" },
+      json: { email: client.email, password: client.password },
+    });
+    const token = response.headers.get("set-auth-token");
+    expect(token).toMatch(/\./);
+    expect(((await response.json()) as { token: string }).token).toBe(token);
+    expect((await getSession({ bearer: token! })).body?.user.id).toBe(client.userId);
+  });
+
+  it("change-password never returns the raw session token", async () => {
+    const client = await signUp();
+    const response = await call("/api/auth/change-password", {
+      method: "POST",
+      headers: { authorization: `Bearer ${client.bearer}` },
+      json: { currentPassword: client.password, newPassword: "another passphrase 1", revokeOtherSessions: true },
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { token: string };
+    expect(body.token).toBe(response.headers.get("set-auth-token"));
+    expect(body.token).toContain(".");
+  });
+
+  it("a dead cookie is cleared by get-session, every cookie of it", async () => {
+    const client = await signUp();
+    await call("/api/auth/sign-out", { method: "POST", headers: { authorization: `Bearer ${client.bearer}` }, json: {} });
+    const response = await call("/api/auth/get-session", { headers: { cookie: client.cookie } });
+    expect(await response.json()).toBeNull();
+    const cleared = response.headers.getSetCookie();
+    expect(cleared.some((value) => /session_token=;/.test(value) && /Max-Age=0/i.test(value))).toBe(true);
+  });
+});
+
+describe("CORS", () => {
+  it("lets a trusted front end call the API from the browser", async () => {
+    const preflight = await call("/api/auth/sign-in/email", {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example.com", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+    expect(preflight.headers.get("access-control-allow-credentials")).toBe("true");
+  });
+
+  it("does not open the API to other origins", async () => {
+    const preflight = await call("/api/auth/sign-in/email", {
+      method: "OPTIONS",
+      headers: { origin: "https://evil.example.net", "access-control-request-method": "POST" },
+    });
+    expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
   });
 });

@@ -12,8 +12,8 @@ import { session, verification } from "../db/schema";
 
 /** Rows per D1 statement: under D1's 100 bound-parameter limit. */
 const BATCH_SIZE = 90;
-/** Batches per table per run. */
-const MAX_BATCHES = 50;
+/** Batches per table per run: 900 KV deletes at most, under KV's 1,000 operations per invocation. */
+const MAX_BATCHES = 10;
 
 export interface PurgeResult {
   sessions: number;

@@ -10,20 +10,14 @@ import { withConfirmedReads } from "../auth/session-trust";
 import { lookupSession } from "../auth/validate";
 import { trackOutages } from "../db/outage";
 import { rateLimit } from "../middleware/rate-limit";
-import { errorResponse, type ErrorCode } from "../errors";
+import { WWW_AUTHENTICATE } from "../middleware/require-auth";
+import { errorResponse } from "../errors";
 import type { AppEnv } from "../types";
-import { resolveRevokeTarget, withoutTokens } from "./session-ids";
+import { shapeResponse } from "./auth-responses";
+import { resolveRevokeTarget } from "./session-ids";
 
 /** Largest request body the auth routes accept. */
 export const AUTH_BODY_LIMIT_BYTES = 16 * 1024;
-
-const STATUS_CODES: Record<number, ErrorCode> = {
-  401: "UNAUTHORIZED",
-  404: "NOT_FOUND",
-  405: "METHOD_NOT_ALLOWED",
-  413: "PAYLOAD_TOO_LARGE",
-  415: "UNSUPPORTED_MEDIA_TYPE",
-};
 
 export const authRoutes = new Hono<AppEnv>();
 
@@ -43,9 +37,9 @@ const getSession = async (c: Context<AppEnv>) => {
   const { user, session, setCookies } = await lookupSession(c.env, c.req.raw.headers, {
     disableRefresh: c.req.query("disableRefresh") === "true",
   });
-  const headers = new Headers({ "cache-control": "no-store" });
-  for (const cookie of setCookies) headers.append("set-cookie", cookie);
-  return c.json(user && session ? { session, user } : null, 200, Object.fromEntries(headers));
+  c.header("cache-control", "no-store");
+  for (const cookie of setCookies) c.header("set-cookie", cookie, { append: true });
+  return c.json(user && session ? { session, user } : null);
 };
 authRoutes.get("/get-session", getSession);
 authRoutes.get("/session", getSession);
@@ -62,7 +56,7 @@ authRoutes.post("/revoke-session", async (c) => {
     return handle(c.env, new Request(c.req.url, { method: "POST", headers, body: text }));
   }
   const target = await resolveRevokeTarget(c.env, c.req.raw.headers, body);
-  if (target.kind === "unauthenticated") return errorResponse("UNAUTHORIZED");
+  if (target.kind === "unauthenticated") return errorResponse("UNAUTHORIZED", { headers: { "www-authenticate": WWW_AUTHENTICATE } });
   if (target.kind === "unknown-id") return errorResponse("SESSION_NOT_FOUND");
   return handle(c.env, new Request(c.req.url, { method: "POST", headers, body: JSON.stringify(target.body) }));
 });
@@ -80,41 +74,5 @@ async function handle(env: Env, request: Request): Promise<Response> {
     console.error(`storage unavailable on ${request.method} ${new URL(request.url).pathname}:`, failures[0]);
     return errorResponse("SERVICE_UNAVAILABLE");
   }
-  const path = new URL(request.url).pathname;
-  const rewrite = response.ok ? REWRITES[path] : undefined;
-  const body = rewrite ? JSON.stringify(rewrite(await response.json(), response.headers)) : response.body;
-  if (response.status >= 400 && !response.headers.get("content-type")?.includes("json")) {
-    await response.body?.cancel();
-    const headers = new Headers();
-    for (const cookie of response.headers.getSetCookie()) headers.append("set-cookie", cookie);
-    return errorResponse(STATUS_CODES[response.status] ?? (response.status >= 500 ? "INTERNAL_ERROR" : "NOT_FOUND"), {
-      headers,
-    });
-  }
-  const headers = new Headers(response.headers);
-  // Public keys change only on rotation; everything else is per user.
-  headers.set("cache-control", path === `${AUTH_BASE_PATH}/jwks` && response.ok ? "public, max-age=300" : "no-store");
-  return new Response(body, { status: response.status, statusText: response.statusText, headers });
-}
-
-/**
- * Answers whose session tokens are dropped: a browser's token lives in an
- * HttpOnly cookie, and echoing it in JSON would hand it to any script.
- */
-const REWRITES: Record<string, (data: unknown, headers: Headers) => unknown> = {
-  [`${AUTH_BASE_PATH}/list-sessions`]: withoutTokens,
-  [`${AUTH_BASE_PATH}/sign-in/email`]: withSignedToken,
-  [`${AUTH_BASE_PATH}/sign-up/email`]: withSignedToken,
-};
-
-/**
- * Sign-in and sign-up answer with the same signed token as `set-auth-token`,
- * the only form accepted as a bearer token.
- */
-function withSignedToken(data: unknown, headers: Headers): unknown {
-  const signed = headers.get("set-auth-token");
-  if (signed && data && typeof data === "object" && "token" in data && typeof data.token === "string") {
-    return { ...data, token: signed };
-  }
-  return data;
+  return shapeResponse(request, response);
 }

@@ -40,7 +40,7 @@ export class AuthService extends WorkerEntrypoint<Env> implements AuthServiceRpc
 
   private async validate(headers: Headers, options: ValidateOptions): Promise<ValidatedSession | null> {
     if (!headers.has("cookie") && !headers.has("authorization")) return null;
-    const { user, session } = await lookupSession(this.env, headers, { fresh: options?.fresh === true });
-    return user && session ? { user, session } : null;
+    const { user, session, setCookies } = await lookupSession(this.env, headers, { fresh: options?.fresh === true });
+    return user && session ? { user, session, setCookies } : null;
   }
 }
