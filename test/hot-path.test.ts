@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, callIn, editCachedSession, rawToken, signUp } from "./helpers";
+import { callIn, editCachedSession, rawToken, signUp } from "./helpers";
 
 /** D1 that counts the statements prepared on it. */
 function countingD1() {
@@ -74,11 +74,27 @@ describe("the warm session check", () => {
     expect((await callIn(isolate, "/api/me", { headers: otherBearer })).status).toBe(401);
   });
 
-  it("does not rebuild Better Auth per request", async () => {
+});
+
+describe("the fast path", () => {
+  it("answers exactly what Better Auth's getSession answers", async () => {
     const client = await signUp();
+    const { lookupSession } = await import("../src/auth/validate");
     const { getAuth } = await import("../src/auth");
-    const first = getAuth(env);
-    await call("/api/me", { headers: { cookie: client.cookie } });
-    expect(getAuth(env)).toBe(first);
+    for (const headers of [new Headers({ cookie: client.cookie }), new Headers({ authorization: `Bearer ${client.bearer}` })]) {
+      const fast = await lookupSession(env, headers);
+      const reference = await getAuth(env).api.getSession({ headers, query: { disableRefresh: true } });
+      const { token: _token, ...session } = reference!.session;
+      expect(fast.user).toEqual(reference!.user);
+      expect(fast.session).toEqual(session);
+    }
+  });
+
+  it("takes a URL-encoded bearer token, and falls back to the cookie when the bearer token is bad", async () => {
+    const client = await signUp();
+    const encoded = await callIn(env, "/api/me", { headers: { authorization: `Bearer ${encodeURIComponent(client.bearer)}` } });
+    expect(encoded.status).toBe(200);
+    const fallback = await callIn(env, "/api/me", { headers: { authorization: "Bearer not.valid", cookie: client.cookie } });
+    expect(fallback.status).toBe(200);
   });
 });

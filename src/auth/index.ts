@@ -16,7 +16,7 @@ import { getConfig, type Config } from "../config";
 import { createDb, type Db } from "../db/client";
 import { withOutageReporting } from "../db/outage";
 import { schema, session } from "../db/schema";
-import { kvSecondaryStorage } from "./kv-storage";
+import { kvSecondaryStorage, type SecondaryStorage } from "./kv-storage";
 import { SessionTrust } from "./session-trust";
 import { createMailer, resetPasswordMail, verificationMail } from "./mailer";
 
@@ -27,16 +27,13 @@ const LOCAL_HOSTS = ["localhost", "localhost:*", "127.0.0.1:*", "[::1]:*"];
 export const AUTH_BASE_PATH = "/api/auth";
 
 /**
- * Builds a Better Auth instance for `env`. Prefer {@link getAuth}, which
- * reuses one instance per isolate; call this directly only to wrap bindings
- * (tests that inject faults or staleness).
+ * Builds a Better Auth instance for `env` over `storage` (its KV secondary
+ * storage). Prefer {@link getAuth}, which reuses one instance per isolate.
  *
  * @throws {ConfigError} when the environment is misconfigured.
  */
-export function createAuth(env: Env, config: Config = getConfig(env)) {
+export function createAuth(env: Env, config: Config, db: Db, storage: SecondaryStorage) {
   const mailer = createMailer(config, env);
-  const db = createDb(withOutageReporting(env.DB));
-  const trust = new SessionTrust((token) => isLiveSession(db, token), config.sessionRevalidateSeconds);
   return betterAuth({
     appName: "edge-session-worker",
     basePath: AUTH_BASE_PATH,
@@ -46,7 +43,7 @@ export function createAuth(env: Env, config: Config = getConfig(env)) {
     secret: config.secret,
     trustedOrigins: config.trustedOrigins,
     database: drizzleAdapter(db, { provider: "sqlite", schema }),
-    secondaryStorage: kvSecondaryStorage(env.SESSION_KV, { trust }),
+    secondaryStorage: storage,
     session: {
       expiresIn: config.sessionExpiresIn,
       updateAge: config.sessionUpdateAge,
@@ -149,13 +146,42 @@ async function isLiveSession(db: Db, token: string): Promise<boolean> {
   return rows.length > 0;
 }
 
-const instances = new WeakMap<Env, Auth>();
+/** What an isolate keeps per environment: Better Auth and the storage it reads sessions through. */
+export interface AuthRuntime {
+  auth: Auth;
+  /** The KV secondary storage, with its trust bound: the session check's fast path reads through it. */
+  storage: SecondaryStorage;
+  config: Config;
+}
+
+const runtimes = new WeakMap<Env, AuthRuntime>();
 
 /**
- * The isolate's Better Auth instance for `env`, built on first use.
+ * The isolate's Better Auth instance and session storage for `env`, built on
+ * first use.
  *
  * Building Better Auth costs CPU, so it happens once per isolate; an
  * initialisation that fails is dropped so the next request tries again.
+ */
+export function getRuntime(env: Env): AuthRuntime {
+  let runtime = runtimes.get(env);
+  if (!runtime) {
+    const config = getConfig(env);
+    const db = createDb(withOutageReporting(env.DB));
+    const trust = new SessionTrust((token) => isLiveSession(db, token), config.sessionRevalidateSeconds);
+    const storage = kvSecondaryStorage(env.SESSION_KV, { trust });
+    const created: AuthRuntime = { auth: createAuth(env, config, db, storage), storage, config };
+    created.auth.$context.catch(() => {
+      if (runtimes.get(env) === created) runtimes.delete(env);
+    });
+    runtimes.set(env, created);
+    runtime = created;
+  }
+  return runtime;
+}
+
+/**
+ * The isolate's Better Auth instance for `env`.
  *
  * @example
  * ```ts
@@ -163,14 +189,5 @@ const instances = new WeakMap<Env, Auth>();
  * ```
  */
 export function getAuth(env: Env): Auth {
-  let auth = instances.get(env);
-  if (!auth) {
-    const created = createAuth(env);
-    created.$context.catch(() => {
-      if (instances.get(env) === created) instances.delete(env);
-    });
-    instances.set(env, created);
-    auth = created;
-  }
-  return auth;
+  return getRuntime(env).auth;
 }

@@ -30,7 +30,7 @@
 import type { BetterAuthOptions } from "better-auth";
 import { storageCall } from "../db/outage";
 
-type SecondaryStorage = NonNullable<BetterAuthOptions["secondaryStorage"]>;
+export type SecondaryStorage = NonNullable<BetterAuthOptions["secondaryStorage"]>;
 
 /** Versioned prefix of every key this adapter writes. */
 export const KV_PREFIX = "ba:v1:";

@@ -1,5 +1,6 @@
 import type { SessionRecord, SessionUser } from "../../client/contract";
-import { getAuth } from "./index";
+import { fastLookup } from "./fast-session";
+import { getRuntime } from "./index";
 import { withFreshReads } from "./session-trust";
 
 export interface SessionLookup {
@@ -11,7 +12,8 @@ export interface SessionLookup {
 
 /**
  * Looks up the session that `headers` carry (cookie or `Authorization: Bearer`).
- * The session comes back without its token.
+ * A warm session takes the fast path (`fast-session.ts`); everything else is
+ * Better Auth's `getSession`. The session comes back without its token.
  *
  * @param options.fresh skip every cache and ask D1; also skips renewal.
  * @param options.disableRefresh do not extend the session's expiry on this check.
@@ -25,7 +27,13 @@ export async function lookupSession(
   headers: Headers,
   options: { fresh?: boolean; disableRefresh?: boolean } = {},
 ): Promise<SessionLookup> {
-  const auth = getAuth(env);
+  const runtime = getRuntime(env);
+  if (!options.fresh && !options.disableRefresh) {
+    const found = await fastLookup(runtime, headers);
+    if (found === "anonymous") return { user: null, session: null, setCookies: [] };
+    if (found !== "slow") return { ...found, setCookies: [] };
+  }
+  const auth = runtime.auth;
   const read = () =>
     auth.api.getSession({
       headers,
