@@ -14,17 +14,16 @@ import type { AppEnv } from "./types";
 export const app = new Hono<AppEnv>();
 
 // Front ends on TRUSTED_ORIGINS may call the API from the browser, with cookies or bearer tokens.
-app.use(
-  "/api/*",
-  cors({
-    origin: (origin, c) => (getConfig(c.env).trustedOrigins.includes(origin) ? origin : null),
-    credentials: true,
-    allowMethods: ["GET", "POST"],
-    allowHeaders: ["content-type", "authorization", "x-auth-mode"],
-    exposeHeaders: ["set-auth-token", "retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "ratelimit-policy"],
-    maxAge: 600,
-  }),
-);
+const corsForTrustedOrigins = cors({
+  origin: (origin, c) => (getConfig(c.env).trustedOrigins.includes(origin) ? origin : null),
+  credentials: true,
+  allowMethods: ["GET", "POST"],
+  allowHeaders: ["content-type", "authorization", "x-auth-mode"],
+  exposeHeaders: ["set-auth-token", "retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "ratelimit-policy"],
+  maxAge: 600,
+});
+// Only cross-origin browser requests carry Origin on a GET; the rest skip the CORS work.
+app.use("/api/*", (c, next) => (c.req.raw.headers.has("origin") ? corsForTrustedOrigins(c, next) : next()));
 
 app.route("/health", healthRoutes);
 app.route("/api/auth", authRoutes);

@@ -23,6 +23,26 @@ interface Prepared {
   key: CryptoKey;
   expiresInMs: number;
   updateAgeMs: number;
+  /** Credentials whose signature checked out, and their token: a signature stays valid as long as the secret. */
+  verified: BoundedMap<string, string>;
+  /** The last KV copy seen per token and its parsed form: parsing is skipped while KV returns the same text. */
+  parsed: BoundedMap<string, { raw: string; user: SessionUser; session: SessionRecord; expiresAt: number }>;
+}
+
+/** Entries each per-isolate memo keeps; the oldest go first. */
+const MEMO_SIZE = 10_000;
+
+/** A Map that forgets its oldest entries past `limit`. */
+class BoundedMap<K, V> extends Map<K, V> {
+  constructor(private readonly limit: number) {
+    super();
+  }
+  override set(key: K, value: V): this {
+    this.delete(key);
+    super.set(key, value);
+    if (this.size > this.limit) this.delete(this.keys().next().value!);
+    return this;
+  }
 }
 
 const prepared = new WeakMap<AuthRuntime, Promise<Prepared>>();
@@ -38,6 +58,8 @@ function prepare(runtime: AuthRuntime): Promise<Prepared> {
       ]),
       expiresInMs: context.sessionConfig.expiresIn * 1000,
       updateAgeMs: context.sessionConfig.updateAge * 1000,
+      verified: new BoundedMap<string, string>(MEMO_SIZE),
+      parsed: new BoundedMap(MEMO_SIZE),
     }));
     ready.catch(() => prepared.delete(runtime));
     prepared.set(runtime, ready);
@@ -56,24 +78,39 @@ function prepare(runtime: AuthRuntime): Promise<Prepared> {
  * ```
  */
 export async function fastLookup(runtime: AuthRuntime, headers: Headers): Promise<FastLookup> {
-  const { cookieName, key, expiresInMs, updateAgeMs } = await prepare(runtime);
+  const { cookieName, key, expiresInMs, updateAgeMs, verified, parsed } = await prepare(runtime);
   let token: string | null = null;
   for (const credential of [bearerToken(headers), cookieValue(headers, cookieName)]) {
-    if (credential && (token = await verifiedToken(credential, key))) break;
+    if (!credential) continue;
+    token = verified.get(credential) ?? (await verifiedToken(credential, key));
+    if (token) {
+      verified.set(credential, token);
+      break;
+    }
   }
   if (!token) return "anonymous";
 
+  // Every check reads KV (through the trust bound): only the parsing is remembered.
   const cached = await runtime.storage.get(token);
   if (typeof cached !== "string") return "slow";
-  const copy = JSON.parse(cached) as { session?: Record<string, unknown>; user?: Record<string, unknown> };
-  if (!copy.session || !copy.user) return "slow";
-  const expiresAt = Date.parse(String(copy.session.expiresAt));
+  let entry = parsed.get(token);
+  if (entry?.raw !== cached) {
+    const copy = JSON.parse(cached) as { session?: Record<string, unknown>; user?: Record<string, unknown> };
+    if (!copy.session || !copy.user) return "slow";
+    const { token: _token, ...session } = copy.session;
+    entry = {
+      raw: cached,
+      user: withDates(copy.user) as unknown as SessionUser,
+      session: withDates(session) as unknown as SessionRecord,
+      expiresAt: Date.parse(String(copy.session.expiresAt)),
+    };
+    parsed.set(token, entry);
+  }
   const now = Date.now();
   // Expired (Better Auth deletes it) or due for renewal (Better Auth extends it and sets the cookie).
-  if (!(expiresAt > now) || expiresAt - expiresInMs + updateAgeMs <= now) return "slow";
-
-  const { token: _token, ...session } = copy.session;
-  return { user: withDates(copy.user) as unknown as SessionUser, session: withDates(session) as unknown as SessionRecord };
+  if (!(entry.expiresAt > now) || entry.expiresAt - expiresInMs + updateAgeMs <= now) return "slow";
+  // Copies, so no caller can change what the next request sees.
+  return { user: { ...entry.user }, session: { ...entry.session } };
 }
 
 function bearerToken(headers: Headers): string | null {
