@@ -95,6 +95,11 @@ export function authSession(options: AuthSessionOptions): MiddlewareHandler<Auth
 /**
  * Refuses requests without a valid session: `401 {"code":"UNAUTHORIZED"}`
  * with `WWW-Authenticate: Bearer`. Mount after `authSession()`.
+ *
+ * @example
+ * ```ts
+ * app.get("/private", requireAuth(), (c) => c.json({ id: c.var.user!.id }));
+ * ```
  */
 export function requireAuth(): MiddlewareHandler<AuthedEnv> {
   return async function requireAuth(c, next) {
@@ -116,6 +121,11 @@ export function requireAuth(): MiddlewareHandler<AuthedEnv> {
  * address Cloudflare gave this Worker (`cf-connecting-ip`) goes along; the
  * auth Worker rate-limits by it. Add this Worker's origin to the auth
  * Worker's `TRUSTED_ORIGINS`.
+ *
+ * @example
+ * ```ts
+ * app.all("/api/auth/*", forwardAuth({ binding: "AUTH" }));
+ * ```
  */
 export function forwardAuth(options: { binding: string }): MiddlewareHandler {
   return async function forwardAuth(c) {

@@ -11,6 +11,14 @@ import { healthRoutes } from "./routes/health";
 import { meRoutes } from "./routes/me";
 import type { AppEnv } from "./types";
 
+/**
+ * The Worker's routes.
+ *
+ * @example
+ * ```ts
+ * export default { fetch: app.fetch } satisfies ExportedHandler<Env>;
+ * ```
+ */
 export const app = new Hono<AppEnv>();
 
 // Front ends on TRUSTED_ORIGINS may call the API from the browser, with cookies or bearer tokens.

@@ -20,6 +20,14 @@ export interface RateLimitConfig {
   lockout: LockoutPolicy;
 }
 
+/**
+ * The Worker's settings, from `[vars]` and secrets (see README.md, "Configuration").
+ *
+ * @example
+ * ```ts
+ * const { sessionExpiresIn } = getConfig(env);
+ * ```
+ */
 export interface Config {
   /**
    * `ENVIRONMENT === "development"`: `wrangler dev` on a local machine. Other

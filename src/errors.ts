@@ -10,6 +10,14 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
+/**
+ * Every error code the Worker itself returns, with its status and message.
+ *
+ * @example
+ * ```ts
+ * ERROR_CODES.UNAUTHORIZED.status; // 401
+ * ```
+ */
 export const ERROR_CODES = {
   NOT_FOUND: { status: 404, message: "No route matches this request" },
   METHOD_NOT_ALLOWED: { status: 405, message: "This method is not allowed here" },

@@ -17,6 +17,7 @@ import { createDb, type Db } from "../db/client";
 import { withOutageReporting } from "../db/outage";
 import { schema, session } from "../db/schema";
 import { kvSecondaryStorage, type SecondaryStorage } from "./kv-storage";
+import { hashPassword, verifyPassword } from "./password";
 import { SessionTrust } from "./session-trust";
 import { createMailer, resetPasswordMail, verificationMail } from "./mailer";
 
@@ -56,6 +57,7 @@ export function createAuth(env: Env, config: Config, db: Db, storage: SecondaryS
     verification: { storeInDatabase: true },
     emailAndPassword: {
       enabled: true,
+      password: { hash: hashPassword, verify: verifyPassword },
       requireEmailVerification: config.requireEmailVerification,
       revokeSessionsOnPasswordReset: true,
       sendResetPassword: async ({ user, url, token }) => {

@@ -41,6 +41,15 @@ export function withConfirmedReads<T>(work: () => Promise<T>): Promise<T> {
   return readMode.run("confirm", work);
 }
 
+/**
+ * Per-isolate confirmations of cached session copies (see the file comment).
+ *
+ * @example
+ * ```ts
+ * const trust = new SessionTrust((token) => isLiveSession(db, token), 30);
+ * if (await trust.accept(token)) { ... use the KV copy ... }
+ * ```
+ */
 export class SessionTrust {
   private readonly confirmed = new Map<string, number>();
 

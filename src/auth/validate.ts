@@ -1,3 +1,7 @@
+/**
+ * Session lookup for the Worker's own middleware, its RPC entrypoint and the
+ * get-session route: the fast path first, Better Auth's `getSession` after.
+ */
 import type { SessionRecord, SessionUser } from "../../client/contract";
 import { fastLookup } from "./fast-session";
 import { getRuntime } from "./index";

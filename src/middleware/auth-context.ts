@@ -1,3 +1,4 @@
+/** `authContextMiddleware()`: the session on the Hono context. */
 import { createMiddleware } from "hono/factory";
 import { lookupSession } from "../auth/validate";
 import type { AppEnv } from "../types";

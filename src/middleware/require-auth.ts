@@ -1,3 +1,4 @@
+/** `requireAuth()`: the guard for routes that need a session. */
 import { createMiddleware } from "hono/factory";
 import { apiError } from "../errors";
 import type { AppEnv, SessionRecord, SessionUser } from "../types";

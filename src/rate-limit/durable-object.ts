@@ -56,6 +56,15 @@ export type AttemptOutcome = "success" | "failure" | "void";
 
 const ATTEMPTS = "sign-in-attempts";
 
+/**
+ * One counter store per key, reached over RPC.
+ *
+ * @example
+ * ```ts
+ * const limiter = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName("ip:192.0.2.1"));
+ * const { allowed, retryAfter } = await limiter.consume({ name: "credentials", limit: 10, windowSeconds: 60 });
+ * ```
+ */
 export class RateLimiter extends DurableObject<Env> {
   private readonly sql: SqlStorage;
 

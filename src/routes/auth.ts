@@ -19,6 +19,15 @@ import { resolveRevokeTarget } from "./session-ids";
 /** Largest request body the auth routes accept. */
 export const AUTH_BODY_LIMIT_BYTES = 16 * 1024;
 
+/**
+ * The `/api/auth` sub-app: body limit, rate limits, the session fast path,
+ * and Better Auth for everything else.
+ *
+ * @example
+ * ```ts
+ * app.route("/api/auth", authRoutes);
+ * ```
+ */
 export const authRoutes = new Hono<AppEnv>();
 
 authRoutes.use(

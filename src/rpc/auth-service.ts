@@ -19,6 +19,7 @@ const CREDENTIAL_HEADERS = ["cookie", "authorization"] as const;
  * ```
  */
 export class AuthService extends WorkerEntrypoint<Env> implements AuthServiceRpc {
+  /** The session in `headers` (`cookie` or `authorization`), or `null`. See {@link AuthServiceRpc}. */
   async validateHeaders(headers: Record<string, string>, options: ValidateOptions = {}): Promise<ValidatedSession | null> {
     const credentials = new Headers();
     for (const name of CREDENTIAL_HEADERS) {
@@ -28,6 +29,7 @@ export class AuthService extends WorkerEntrypoint<Env> implements AuthServiceRpc
     return this.validate(credentials, options);
   }
 
+  /** The session of a signed bearer token, or `null`. See {@link AuthServiceRpc}. */
   async validateToken(token: string, options: ValidateOptions = {}): Promise<ValidatedSession | null> {
     if (typeof token !== "string" || token.length === 0) return null;
     return this.validate(new Headers({ authorization: `Bearer ${token}` }), options);

@@ -1,0 +1,42 @@
+import { hashPassword as betterAuthHash } from "better-auth/crypto";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { hashPassword, SCRYPT_PARAMS, verifyPassword } from "../src/auth/password";
+import { call, signIn, signUp, uniqueEmail } from "./helpers";
+
+describe("password hashing", () => {
+  it("uses scrypt at OWASP's level, N=2^15 r=8 p=3, and names the parameters", async () => {
+    expect(SCRYPT_PARAMS).toEqual({ N: 32768, r: 8, p: 3 });
+    const hash = await hashPassword("correct horse battery staple");
+    expect(hash).toMatch(/^scrypt\$32768\$8\$3\$[0-9a-f]{32}\$[0-9a-f]{128}$/);
+    expect(await verifyPassword({ hash, password: "correct horse battery staple" })).toBe(true);
+    expect(await verifyPassword({ hash, password: "correct horse battery stapl" })).toBe(false);
+  });
+
+  it("salts every hash", async () => {
+    expect(await hashPassword("same")).not.toBe(await hashPassword("same"));
+  });
+
+  it("still verifies hashes in Better Auth's own format", async () => {
+    const legacy = await betterAuthHash("an older password");
+    expect(await verifyPassword({ hash: legacy, password: "an older password" })).toBe(true);
+    expect(await verifyPassword({ hash: legacy, password: "a wrong password" })).toBe(false);
+  });
+
+  it("refuses stored hashes with parameters out of bounds", async () => {
+    await expect(verifyPassword({ hash: "scrypt$1048576$8$1$00$00", password: "x" })).rejects.toThrow();
+    await expect(verifyPassword({ hash: "scrypt$1000$8$1$00$00", password: "x" })).rejects.toThrow();
+  });
+
+  it("stores the new format and signs in with it, and with an account hashed the old way", async () => {
+    const client = await signUp();
+    const row = await env.DB.prepare("SELECT password FROM account WHERE user_id = ?").bind(client.userId).first<{ password: string }>();
+    expect(row?.password).toMatch(/^scrypt\$32768\$8\$3\$/);
+    expect((await signIn(client.email)).response.status).toBe(200);
+
+    const old = await signUp({ email: uniqueEmail("legacy") });
+    await env.DB.prepare("UPDATE account SET password = ? WHERE user_id = ?").bind(await betterAuthHash("legacy passphrase 1"), old.userId).run();
+    const response = await call("/api/auth/sign-in/email", { method: "POST", json: { email: old.email, password: "legacy passphrase 1" } });
+    expect(response.status).toBe(200);
+  });
+});
