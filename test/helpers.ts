@@ -136,9 +136,17 @@ export async function callIn(environment: Env, path: string, init: RequestInit &
   return response;
 }
 
-/** Lets background work (mail sent through waitUntil) finish. */
-export async function settle(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 20));
+/**
+ * Waits for background work (mail goes out through waitUntil) until `done`
+ * holds, for up to two seconds; then returns whether it holds.
+ */
+export async function settle(done: () => boolean = () => false, timeoutMs = 2_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return true;
 }
 
 /** Rewrites the KV copy of a session as `edit` says, keeping the key readable for an hour. */
