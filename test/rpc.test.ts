@@ -11,6 +11,8 @@ describe("AuthService RPC", () => {
       { cookie: client.cookie },
       { authorization: `Bearer ${client.bearer}` },
       { Authorization: `Bearer ${client.bearer}` },
+      { AUTHORIZATION: `Bearer ${client.bearer}` },
+      { Cookie: client.cookie },
     ];
     for (const headers of variants) {
       const result = await auth.validateHeaders(headers);

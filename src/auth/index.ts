@@ -122,9 +122,6 @@ export function createAuth(env: Env, config: Config, db: Db, storage: SecondaryS
 
 export type Auth = ReturnType<typeof createAuth>;
 
-/** The `{ user, session }` pair Better Auth returns for a valid session. */
-export type AuthSession = Auth["$Infer"]["Session"];
-
 /**
  * Deleting an account is irreversible: ask for the password even on a fresh
  * session (Better Auth would accept a session younger than a day alone).

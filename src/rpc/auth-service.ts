@@ -22,9 +22,9 @@ export class AuthService extends WorkerEntrypoint<Env> implements AuthServiceRpc
   /** The session in `headers` (`cookie` or `authorization`), or `null`. See {@link AuthServiceRpc}. */
   async validateHeaders(headers: Record<string, string>, options: ValidateOptions = {}): Promise<ValidatedSession | null> {
     const credentials = new Headers();
-    for (const name of CREDENTIAL_HEADERS) {
-      const value = headers?.[name] ?? headers?.[name.replace(/^./, (c) => c.toUpperCase())];
-      if (typeof value === "string" && value) credentials.set(name, value);
+    for (const [name, value] of Object.entries(headers ?? {})) {
+      const lower = name.toLowerCase();
+      if ((CREDENTIAL_HEADERS as readonly string[]).includes(lower) && typeof value === "string" && value) credentials.set(lower, value);
     }
     return this.validate(credentials, options);
   }
