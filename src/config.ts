@@ -106,10 +106,10 @@ export function readConfig(env: Env): Config {
       .filter(Boolean)
       .map((origin) => parseOrigin("TRUSTED_ORIGINS", origin)),
     secret,
-    sessionExpiresIn: positiveInteger("SESSION_EXPIRES_IN", env.SESSION_EXPIRES_IN, 604_800),
-    sessionUpdateAge: positiveInteger("SESSION_UPDATE_AGE", env.SESSION_UPDATE_AGE, 86_400),
-    jwtExpiresIn: positiveInteger("JWT_EXPIRES_IN", env.JWT_EXPIRES_IN, 900),
-    sessionRevalidateSeconds: wholeNumber("SESSION_REVALIDATE_SECONDS", env.SESSION_REVALIDATE_SECONDS, 30),
+    sessionExpiresIn: integer("SESSION_EXPIRES_IN", env.SESSION_EXPIRES_IN, 604_800),
+    sessionUpdateAge: integer("SESSION_UPDATE_AGE", env.SESSION_UPDATE_AGE, 86_400),
+    jwtExpiresIn: integer("JWT_EXPIRES_IN", env.JWT_EXPIRES_IN, 900),
+    sessionRevalidateSeconds: integer("SESSION_REVALIDATE_SECONDS", env.SESSION_REVALIDATE_SECONDS, 30, 0),
     requireEmailVerification: flag("REQUIRE_EMAIL_VERIFICATION", env.REQUIRE_EMAIL_VERIFICATION, false),
     mailTransport,
     mailFrom: env.MAIL_FROM || "no-reply@localhost",
@@ -118,9 +118,9 @@ export function readConfig(env: Env): Config {
       credentials: rule("credentials", "RATE_LIMIT_CREDENTIALS", env.RATE_LIMIT_CREDENTIALS, "10/60"),
       auth: rule("auth", "RATE_LIMIT_AUTH", env.RATE_LIMIT_AUTH, "600/60"),
       lockout: {
-        threshold: positiveInteger("LOCKOUT_THRESHOLD", env.LOCKOUT_THRESHOLD, 5),
-        baseSeconds: positiveInteger("LOCKOUT_BASE_SECONDS", env.LOCKOUT_BASE_SECONDS, 30),
-        maxSeconds: positiveInteger("LOCKOUT_MAX_SECONDS", env.LOCKOUT_MAX_SECONDS, 900),
+        threshold: integer("LOCKOUT_THRESHOLD", env.LOCKOUT_THRESHOLD, 5),
+        baseSeconds: integer("LOCKOUT_BASE_SECONDS", env.LOCKOUT_BASE_SECONDS, 30),
+        maxSeconds: integer("LOCKOUT_MAX_SECONDS", env.LOCKOUT_MAX_SECONDS, 900),
       },
     },
   };
@@ -158,22 +158,12 @@ function parseOrigin(name: string, value: string): string {
   }
 }
 
-/** Reads a whole number of seconds; an empty value takes the default. */
-export function positiveInteger(name: string, value: string | undefined, fallback: number): number {
+/** Reads a whole number, at least `min`; an empty value takes the default. */
+export function integer(name: string, value: string | undefined, fallback: number, min = 1): number {
   if (value === undefined || value.trim() === "") return fallback;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) {
-    throw new ConfigError(`${name} must be a positive whole number (got "${value}").`);
-  }
-  return parsed;
-}
-
-/** Reads a whole number of seconds, zero included; an empty value takes the default. */
-export function wholeNumber(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined || value.trim() === "") return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) {
-    throw new ConfigError(`${name} must be a whole number, 0 or more (got "${value}").`);
+  if (!Number.isInteger(parsed) || parsed < min) {
+    throw new ConfigError(`${name} must be a whole number, ${min} or more (got "${value}").`);
   }
   return parsed;
 }

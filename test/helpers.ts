@@ -1,4 +1,4 @@
-import { createExecutionContext, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, runInDurableObject, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { KV_PREFIX } from "../src/auth/kv-storage";
 import worker from "../src/index";
@@ -34,13 +34,20 @@ export function randomIp(): string {
   return `198.${18 + (n >> 16)}.${(n >> 8) & 0xff}.${n & 0xff}`;
 }
 
-/** Sends a request to the Worker under test, from `ip` (a fresh address by default). */
-export function call(path: string, init: RequestInit & { json?: unknown; ip?: string } = {}): Promise<Response> {
+type CallInit = RequestInit & { json?: unknown; ip?: string };
+
+/** A request to the Worker: JSON body, client address (a fresh one by default), no redirects followed. */
+function request(path: string, init: CallInit): Request {
   const headers = new Headers(init.headers);
   if (init.json !== undefined) headers.set("content-type", "application/json");
   if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", init.ip ?? randomIp());
   const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
-  return SELF.fetch(new URL(path, ORIGIN), { ...init, headers, body, redirect: "manual" });
+  return new Request(new URL(path, ORIGIN), { ...init, headers, body, redirect: "manual" });
+}
+
+/** Sends a request to the Worker under test, from `ip` (a fresh address by default). */
+export function call(path: string, init: CallInit = {}): Promise<Response> {
+  return SELF.fetch(request(path, init));
 }
 
 /** The `name=value` part of the session cookie a response sets, or `undefined`. */
@@ -116,7 +123,7 @@ export async function kvHasSession(token: string): Promise<boolean> {
 }
 
 /** Runs the Worker with `bindings` swapped in (fault or staleness injection), in a new environment each call. */
-export function callWith(bindings: Partial<Env>, path: string, init: RequestInit & { json?: unknown } = {}) {
+export function callWith(bindings: Partial<Env>, path: string, init: CallInit = {}) {
   return callIn({ ...env, ...bindings }, path, init);
 }
 
@@ -125,13 +132,9 @@ export function callWith(bindings: Partial<Env>, path: string, init: RequestInit
  * environment object, so calls that share `environment` share its caches,
  * as requests to one isolate would.
  */
-export async function callIn(environment: Env, path: string, init: RequestInit & { json?: unknown } = {}) {
-  const headers = new Headers(init.headers);
-  if (init.json !== undefined) headers.set("content-type", "application/json");
-  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", randomIp());
-  const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
+export async function callIn(environment: Env, path: string, init: CallInit = {}) {
   const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request(new URL(path, ORIGIN), { ...init, headers, body, redirect: "manual" }), environment, ctx);
+  const response = await worker.fetch(request(path, init), environment, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }
@@ -159,4 +162,16 @@ export async function editCachedSession(
   const copy = JSON.parse(value) as { session: { expiresAt: string } };
   edit(copy, metadata);
   await env.SESSION_KV.put(KV_PREFIX + token, JSON.stringify(copy), { metadata, expirationTtl: 3600 });
+}
+
+/** The RateLimiter object for a key (`ip:<address>`, `account:<email>`). */
+export function limiterFor(key: string) {
+  return env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key));
+}
+
+/** Moves every window of a limiter key into the past, as if its time had run out. */
+export async function expireWindows(key: string): Promise<void> {
+  await runInDurableObject(limiterFor(key), (_instance, state) => {
+    state.storage.sql.exec("UPDATE counters SET reset_at = ?, updated_at = updated_at - 86400000", Date.now() - 1);
+  });
 }

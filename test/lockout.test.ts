@@ -1,19 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { lockSeconds } from "../src/rate-limit/durable-object";
-import { call, PASSWORD, randomIp, signUp, uniqueEmail } from "./helpers";
+import { call, expireWindows, limiterFor as stub, PASSWORD, randomIp, signUp, uniqueEmail } from "./helpers";
 
-function stub(key: string) {
-  return env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key));
-}
-
-/** Moves every window of `key` into the past, as if its time had run out. */
-async function expireWindows(key: string) {
-  await runInDurableObject(stub(key), (_instance, state) => {
-    state.storage.sql.exec("UPDATE counters SET reset_at = ?, updated_at = updated_at - 86400000", Date.now() - 1);
-  });
-}
 
 describe("per-account lockout", () => {
   async function signInFrom(email: string, password: string) {

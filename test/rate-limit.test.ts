@@ -2,23 +2,13 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { clientKey, NO_ADDRESS_KEY, normaliseAddress } from "../src/rate-limit/client-key";
-import { call, callWith, PASSWORD, randomIp, signUp, uniqueEmail } from "./helpers";
+import { call, callWith, expireWindows, limiterFor as stub, PASSWORD, randomIp, signUp, uniqueEmail } from "./helpers";
 
 /** A sign-in with a wrong password for a fresh email (no account lockout involved). */
 function guess(ip: string, headers: Record<string, string> = {}) {
   return call("/api/auth/sign-in/email", { method: "POST", ip, headers, json: { email: uniqueEmail("guess"), password: "wrong password!" } });
 }
 
-function stub(key: string) {
-  return env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key));
-}
-
-/** Moves every window of `key` into the past, as if its time had run out. */
-async function expireWindows(key: string) {
-  await runInDurableObject(stub(key), (_instance, state) => {
-    state.storage.sql.exec("UPDATE counters SET reset_at = ?, updated_at = updated_at - 86400000", Date.now() - 1);
-  });
-}
 
 describe("client keys", () => {
   it.each([
