@@ -8,6 +8,10 @@
  * checks the session's own expiry. Anything else (no KV copy, an expired or
  * ending session, a session due for renewal) goes to Better Auth's
  * `getSession`, which reads D1, cleans up and renews exactly as it always does.
+ *
+ * Unlike Better Auth it does not read the `revoked-sessions-before` marker (a
+ * second KV read per request); "revoke all" deletes the copies it knows of,
+ * and any it missed is refused within the trust bound, as at other locations.
  */
 import type { SessionRecord, SessionUser } from "../../client/contract";
 import type { AuthRuntime } from "./index";
