@@ -1,7 +1,10 @@
 /**
  * The contract between the auth Worker and the Workers that call it through
- * a Service Binding. Plain types only: importing this file pulls in no code.
+ * a Service Binding. Types and one string constant: importing this file pulls in no code.
  */
+
+/** The challenge every 401 carries, from the auth Worker and from the edge middleware. */
+export const WWW_AUTHENTICATE = 'Bearer realm="api"';
 
 /** The signed-in user. */
 export interface SessionUser {

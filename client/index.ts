@@ -18,7 +18,7 @@
  * ```
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { AuthServiceRpc, SessionRecord, SessionUser, ValidatedSession } from "./contract";
+import { WWW_AUTHENTICATE, type AuthServiceRpc, type SessionRecord, type SessionUser, type ValidatedSession } from "./contract";
 
 export type { AuthServiceRpc, SessionRecord, SessionUser, ValidatedSession, ValidateOptions } from "./contract";
 
@@ -44,8 +44,6 @@ export interface AuthSessionOptions {
   fresh?: boolean;
 }
 
-/** The challenge sent with every 401. */
-const WWW_AUTHENTICATE = 'Bearer realm="api"';
 
 function bindingOf(c: Context, name: string): AuthBinding {
   const binding = (c.env as Record<string, unknown> | undefined)?.[name];

@@ -148,6 +148,8 @@ async function isLiveSession(db: Db, token: string): Promise<boolean> {
 /** What an isolate keeps per environment: Better Auth and the storage it reads sessions through. */
 export interface AuthRuntime {
   auth: Auth;
+  /** Drizzle over D1, with outages reported: the client Better Auth uses. */
+  db: Db;
   /** The KV secondary storage, with its trust bound: the session check's fast path reads through it. */
   storage: SecondaryStorage;
   config: Config;
@@ -169,7 +171,7 @@ export function getRuntime(env: Env): AuthRuntime {
     const db = createDb(withOutageReporting(env.DB));
     const trust = new SessionTrust((token) => isLiveSession(db, token), config.sessionRevalidateSeconds);
     const storage = kvSecondaryStorage(env.SESSION_KV, { trust });
-    const created: AuthRuntime = { auth: createAuth(env, config, db, storage), storage, config };
+    const created: AuthRuntime = { auth: createAuth(env, config, db, storage), db, storage, config };
     created.auth.$context.catch(() => {
       if (runtimes.get(env) === created) runtimes.delete(env);
     });

@@ -1,5 +1,6 @@
 /** `requireAuth()`: the guard for routes that need a session. */
 import { createMiddleware } from "hono/factory";
+import { WWW_AUTHENTICATE } from "../../client/contract";
 import { apiError } from "../errors";
 import type { AppEnv, SessionRecord, SessionUser } from "../types";
 import { lookupSession } from "../auth/validate";
@@ -7,8 +8,7 @@ import { lookupSession } from "../auth/validate";
 /** What `requireAuth()` guarantees to the handlers after it. */
 export type AuthedEnv = AppEnv & { Variables: { user: SessionUser; session: SessionRecord } };
 
-/** The challenge sent with every 401. */
-export const WWW_AUTHENTICATE = 'Bearer realm="api"';
+export { WWW_AUTHENTICATE };
 
 /**
  * Refuses requests without a valid session: `401 {"code":"UNAUTHORIZED"}` with

@@ -8,10 +8,9 @@
  * session `id` that list-sessions shows.
  */
 import { and, eq } from "drizzle-orm";
-import { createDb } from "../db/client";
-import { withOutageReporting } from "../db/outage";
-import { session } from "../db/schema";
+import { getRuntime } from "../auth";
 import { lookupSession } from "../auth/validate";
+import { session } from "../db/schema";
 
 /** Removes `token` from each session in a list-sessions answer. */
 export function withoutTokens(data: unknown): unknown {
@@ -35,8 +34,8 @@ export async function resolveRevokeTarget(env: Env, headers: Headers, body: unkn
   if (typeof id !== "string" || id.length === 0) return { kind: "token", body };
   const current = await lookupSession(env, headers);
   if (!current.user) return { kind: "unauthenticated" };
-  const [row] = await createDb(withOutageReporting(env.DB))
-    .select({ token: session.token })
+  const [row] = await getRuntime(env)
+    .db.select({ token: session.token })
     .from(session)
     .where(and(eq(session.id, id), eq(session.userId, current.user.id)))
     .limit(1);
