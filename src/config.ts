@@ -50,6 +50,13 @@ export interface Config {
    * 0 confirms every check with D1. @default 30
    */
   sessionRevalidateSeconds: number;
+  /**
+   * How long an isolate reuses the session copy it read from KV before reading
+   * KV again: how long a session deleted at this location can still be
+   * accepted by the location's other isolates. Never longer than
+   * `sessionRevalidateSeconds`; 0 reads KV on every check. @default 10
+   */
+  sessionMemorySeconds: number;
   /** Lifetime of JWTs from `/api/auth/token`, in seconds. They cannot be revoked. @default 900 */
   jwtExpiresIn: number;
   /** Refuse sign-in until the email address is verified. @default false */
@@ -110,6 +117,7 @@ export function readConfig(env: Env): Config {
     sessionUpdateAge: integer("SESSION_UPDATE_AGE", env.SESSION_UPDATE_AGE, 86_400),
     jwtExpiresIn: integer("JWT_EXPIRES_IN", env.JWT_EXPIRES_IN, 900),
     sessionRevalidateSeconds: integer("SESSION_REVALIDATE_SECONDS", env.SESSION_REVALIDATE_SECONDS, 30, 0),
+    sessionMemorySeconds: integer("SESSION_MEMORY_SECONDS", env.SESSION_MEMORY_SECONDS, 10, 0),
     requireEmailVerification: flag("REQUIRE_EMAIL_VERIFICATION", env.REQUIRE_EMAIL_VERIFICATION, false),
     mailTransport,
     mailFrom: env.MAIL_FROM || "no-reply@localhost",

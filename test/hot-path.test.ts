@@ -1,6 +1,32 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
-import { callIn, editCachedSession, rawToken, signUp } from "./helpers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { getAuth } from "../src/auth";
+import { SessionTrust } from "../src/auth/session-trust";
+import { lookupSession } from "../src/auth/validate";
+import { readConfig } from "../src/config";
+import { callIn, editCachedSession, rawToken, sessionRow, signUp } from "./helpers";
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** KV that counts the reads made on it. */
+function countingKv() {
+  const counter = { reads: 0 };
+  const kv = new Proxy(env.SESSION_KV, {
+    get(target, prop) {
+      if (prop === "get" || prop === "getWithMetadata") {
+        return (...args: Parameters<KVNamespace["get"]>) => {
+          counter.reads += 1;
+          return (target[prop] as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { kv, counter };
+}
 
 /** D1 that counts the statements prepared on it. */
 function countingD1() {
@@ -52,35 +78,156 @@ describe("the warm session check", () => {
     expect(counter.queries).toBe(0);
   });
 
-  it("still refuses a revoked session within the bound, and an expired one at once", async () => {
+  it("still refuses a session signed out in this isolate at once, and an expired one when it expires", async () => {
     const client = await signUp();
-    const { db, counter } = countingD1();
-    const isolate = { ...env, DB: db };
+    const isolate = { ...env };
     const bearer = { authorization: `Bearer ${client.bearer}` };
     expect((await callIn(isolate, "/api/me", { headers: bearer })).status).toBe(200);
 
-    // Signed out in this isolate: refused at once.
+    // Signed out in this isolate: refused at once, though the isolate had just checked it.
     await callIn(isolate, "/api/auth/sign-out", { method: "POST", headers: bearer, json: {} });
     expect((await callIn(isolate, "/api/me", { headers: bearer })).status).toBe(401);
 
-    // Expired: the copy's own expiry is checked on every request, no query needed.
+    // Expired: the expiry of the copy the isolate remembers is checked on every request.
+    // (Renewal is set to start only at expiry, so the session is not extended first.)
     const other = await signUp();
+    const token = rawToken(other.bearer);
     const otherBearer = { authorization: `Bearer ${other.bearer}` };
-    expect((await callIn(isolate, "/api/me", { headers: otherBearer })).status).toBe(200);
-    await editCachedSession(rawToken(other.bearer), (copy) => {
-      copy.session.expiresAt = new Date(Date.now() - 1_000).toISOString();
+    const shortLived = { ...env, SESSION_EXPIRES_IN: "60", SESSION_UPDATE_AGE: "60" };
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    const expiresAt = Date.now() + 5_000;
+    await editCachedSession(token, (copy) => {
+      copy.session.expiresAt = new Date(expiresAt).toISOString();
     });
-    counter.queries = 0;
-    expect((await callIn(isolate, "/api/me", { headers: otherBearer })).status).toBe(401);
+    await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?").bind(expiresAt, token).run();
+    expect((await callIn(shortLived, "/api/me", { headers: otherBearer })).status).toBe(200);
+    vi.setSystemTime(expiresAt - 1);
+    expect((await callIn(shortLived, "/api/me", { headers: otherBearer })).status).toBe(200);
+    vi.setSystemTime(expiresAt + 1);
+    expect((await callIn(shortLived, "/api/me", { headers: otherBearer })).status).toBe(401);
+    expect(await sessionRow(token)).toBeNull();
+  });
+});
+
+describe("the isolate's memory of a session", () => {
+  const MEMORY_SECONDS = Number(env.SESSION_MEMORY_SECONDS);
+
+  it("defaults to 10 seconds, and never outlasts the revalidation bound", () => {
+    expect(MEMORY_SECONDS).toBe(10);
+    expect(readConfig({ ...env, SESSION_MEMORY_SECONDS: "" }).sessionMemorySeconds).toBe(10);
+    expect(() => readConfig({ ...env, SESSION_MEMORY_SECONDS: "-1" })).toThrow(/SESSION_MEMORY_SECONDS/);
   });
 
+  it("reads KV once per SESSION_MEMORY_SECONDS for a session checked again and again", async () => {
+    const client = await signUp();
+    const { kv, counter } = countingKv();
+    const isolate = { ...env, SESSION_KV: kv };
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    const start = Date.now();
+    for (let i = 0; i < 5; i++) {
+      expect((await callIn(isolate, "/api/me", { headers: { cookie: client.cookie } })).status).toBe(200);
+      expect((await callIn(isolate, "/api/me", { headers: { authorization: `Bearer ${client.bearer}` } })).status).toBe(200);
+    }
+    expect(counter.reads).toBe(1);
+
+    vi.setSystemTime(start + MEMORY_SECONDS * 1000 - 1);
+    expect((await callIn(isolate, "/api/auth/get-session", { headers: { cookie: client.cookie } })).status).toBe(200);
+    expect(counter.reads).toBe(1);
+    vi.setSystemTime(start + MEMORY_SECONDS * 1000);
+    expect((await callIn(isolate, "/api/auth/get-session", { headers: { cookie: client.cookie } })).status).toBe(200);
+    expect(counter.reads).toBe(2);
+  });
+
+  it("lets another isolate at the same location see a sign-out within SESSION_MEMORY_SECONDS", async () => {
+    const client = await signUp();
+    const bearer = { authorization: `Bearer ${client.bearer}` };
+    const here = { ...env };
+    const neighbour = { ...env };
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    const start = Date.now();
+    expect((await callIn(neighbour, "/api/me", { headers: bearer })).status).toBe(200);
+
+    expect((await callIn(here, "/api/auth/sign-out", { method: "POST", headers: bearer, json: {} })).status).toBe(200);
+    expect((await callIn(here, "/api/me", { headers: bearer })).status).toBe(401);
+    // The neighbour still answers from the copy it read, for the few seconds it keeps one...
+    vi.setSystemTime(start + MEMORY_SECONDS * 1000 - 1);
+    expect((await callIn(neighbour, "/api/me", { headers: bearer })).status).toBe(200);
+    // ...then reads KV again and finds the session gone.
+    vi.setSystemTime(start + MEMORY_SECONDS * 1000);
+    expect((await callIn(neighbour, "/api/me", { headers: bearer })).status).toBe(401);
+    // A fresh check never uses the memory.
+    expect((await lookupSession(here, new Headers(bearer), { fresh: true })).session).toBeNull();
+  });
+
+  it("sees a change made in the same isolate at once", async () => {
+    const client = await signUp({ name: "Before" });
+    const isolate = { ...env };
+    const bearer = { authorization: `Bearer ${client.bearer}` };
+    const name = async () => ((await (await callIn(isolate, "/api/me", { headers: bearer })).json()) as { user: { name: string } }).user.name;
+    expect(await name()).toBe("Before");
+    const update = await callIn(isolate, "/api/auth/update-user", { method: "POST", headers: bearer, json: { name: "After" } });
+    expect(update.status).toBe(200);
+    expect(await name()).toBe("After");
+  });
+
+  it("SESSION_MEMORY_SECONDS=0 reads KV on every check", async () => {
+    const client = await signUp();
+    const { kv, counter } = countingKv();
+    const isolate = { ...env, SESSION_KV: kv, SESSION_MEMORY_SECONDS: "0" };
+    for (let i = 0; i < 3; i++) {
+      expect((await callIn(isolate, "/api/me", { headers: { cookie: client.cookie } })).status).toBe(200);
+    }
+    expect(counter.reads).toBe(3);
+  });
+
+  it("is capped by SESSION_REVALIDATE_SECONDS: the copy is dropped when its confirmation runs out", async () => {
+    const client = await signUp();
+    const { kv, counter } = countingKv();
+    const { db, counter: queries } = countingD1();
+    const isolate = { ...env, SESSION_KV: kv, DB: db, SESSION_REVALIDATE_SECONDS: "2", SESSION_MEMORY_SECONDS: "10" };
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    const start = Date.now();
+    expect((await callIn(isolate, "/api/me", { headers: { cookie: client.cookie } })).status).toBe(200);
+    expect([counter.reads, queries.queries]).toEqual([1, 1]);
+    vi.setSystemTime(start + 1_999);
+    expect((await callIn(isolate, "/api/me", { headers: { cookie: client.cookie } })).status).toBe(200);
+    expect([counter.reads, queries.queries]).toEqual([1, 1]);
+    vi.setSystemTime(start + 2_000);
+    expect((await callIn(isolate, "/api/me", { headers: { cookie: client.cookie } })).status).toBe(200);
+    expect([counter.reads, queries.queries]).toEqual([2, 2]);
+  });
+
+  it("does not remember a copy whose read was under way when the session was deleted or rewritten here", async () => {
+    let answer!: (live: boolean) => void;
+    const trust = new SessionTrust(() => new Promise<boolean>((resolve) => (answer = resolve)), 30, 10);
+    const copy = { value: "{}", exp: null };
+
+    // Deleted while D1 was being asked: neither the confirmation nor the copy is kept.
+    const read = trust.begin();
+    const accepted = trust.accept("token", copy, read);
+    trust.forget("token");
+    answer(true);
+    expect(await accepted).toBe(true);
+    expect(trust.recall("token")).toBeUndefined();
+    const again = trust.accept("token", copy, trust.begin());
+    answer(false);
+    expect(await again).toBe(false);
+
+    // Rewritten while the read was under way: the confirmation is kept, the old copy is not.
+    const second = trust.begin();
+    const confirmed = trust.accept("other", copy, second);
+    trust.replaced("other");
+    answer(true);
+    expect(await confirmed).toBe(true);
+    expect(trust.recall("other")).toBeUndefined();
+    expect(await trust.accept("other", copy, trust.begin())).toBe(true);
+    expect(trust.recall("other")).toMatchObject(copy);
+  });
 });
 
 describe("the fast path", () => {
   it("answers exactly what Better Auth's getSession answers", async () => {
     const client = await signUp();
-    const { lookupSession } = await import("../src/auth/validate");
-    const { getAuth } = await import("../src/auth");
     for (const headers of [new Headers({ cookie: client.cookie }), new Headers({ authorization: `Bearer ${client.bearer}` })]) {
       const fast = await lookupSession(env, headers);
       const reference = await getAuth(env).api.getSession({ headers, query: { disableRefresh: true } });

@@ -3,9 +3,10 @@
  * Better Auth's endpoint machinery.
  *
  * For a warm session it verifies the token's signature (one HMAC with a key
- * imported once per isolate), reads the KV copy through the same storage
- * adapter Better Auth uses (so the same expiry and trust bound apply), and
- * checks the session's own expiry. Anything else (no KV copy, an expired or
+ * imported once per isolate, then remembered per credential), reads the KV
+ * copy through the same storage adapter Better Auth uses (so the same expiry
+ * and trust bound apply, and the isolate's copy from the last few seconds is
+ * reused), and checks the session's own expiry. Anything else (no KV copy, an expired or
  * ending session, a session due for renewal) goes to Better Auth's
  * `getSession`, which reads D1, cleans up and renews exactly as it always does.
  *
@@ -94,7 +95,7 @@ export async function fastLookup(runtime: AuthRuntime, headers: Headers): Promis
   }
   if (!token) return "anonymous";
 
-  // Every check reads KV (through the trust bound): only the parsing is remembered.
+  // Through the trust bound; a copy reused from memory is the same string, so it is not parsed again.
   const cached = await runtime.storage.get(token);
   if (typeof cached !== "string") return "slow";
   let entry = parsed.get(token);

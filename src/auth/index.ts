@@ -169,7 +169,7 @@ export function getRuntime(env: Env): AuthRuntime {
   if (!runtime) {
     const config = getConfig(env);
     const db = createDb(withOutageReporting(env.DB));
-    const trust = new SessionTrust((token) => isLiveSession(db, token), config.sessionRevalidateSeconds);
+    const trust = new SessionTrust((token) => isLiveSession(db, token), config.sessionRevalidateSeconds, config.sessionMemorySeconds);
     const storage = kvSecondaryStorage(env.SESSION_KV, { trust });
     const created: AuthRuntime = { auth: createAuth(env, config, db, storage), db, storage, config };
     created.auth.$context.catch(() => {

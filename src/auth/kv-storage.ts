@@ -18,6 +18,8 @@
  *
  * A session copy is only returned when `trust` accepts it (see
  * `session-trust.ts`); otherwise Better Auth reads the session from D1.
+ * `trust` may also hand back the copy this isolate read a moment ago instead
+ * of reading KV again; writes and deletions here make it forget that copy.
  *
  * Verification values are not cached here at all (see `isVerificationKey`).
  *
@@ -29,6 +31,7 @@
  */
 import type { BetterAuthOptions } from "better-auth";
 import { storageCall } from "../db/outage";
+import type { SessionTrust } from "./session-trust";
 
 export type SecondaryStorage = NonNullable<BetterAuthOptions["secondaryStorage"]>;
 
@@ -55,15 +58,9 @@ export class AtomicOperationUnsupportedError extends Error {
   }
 }
 
-/** Decides whether a cached session copy may be used without asking D1. */
-export interface SessionCopyPolicy {
-  accept(token: string): Promise<boolean>;
-  forget(token: string): void;
-}
-
 export interface KvStorageOptions {
   /** Consulted for every session copy found; by default every copy is used. */
-  trust?: SessionCopyPolicy;
+  trust?: SessionTrust;
   now?: () => number;
 }
 
@@ -94,17 +91,23 @@ export function kvSecondaryStorage(kv: KVNamespace, options: KvStorageOptions = 
   return {
     async get(key) {
       if (isVerificationKey(key)) return null;
+      const policy = trust && isSessionKey(key) ? trust : undefined;
+      const recalled = policy?.recall(key);
+      if (recalled) return recalled.exp === null || recalled.exp > now() ? recalled.value : null;
+      const read = policy?.begin();
       const { value, metadata } = await storageCall("KV", () => kv.getWithMetadata<EntryMetadata>(KV_PREFIX + key, "text"));
       if (value === null || !metadata || (metadata.exp !== null && metadata.exp <= now())) return null;
-      if (!trust || !isSessionKey(key)) return value;
-      return (await trust.accept(key)) ? value : null;
+      if (!policy || !read) return value;
+      return (await policy.accept(key, { value, exp: metadata.exp }, read)) ? value : null;
     },
     async set(key, value, ttl) {
       if (isVerificationKey(key)) return;
       if (ttl !== undefined && ttl <= 0) {
+        if (isSessionKey(key)) trust?.forget(key);
         await storageCall("KV", () => kv.delete(KV_PREFIX + key));
         return;
       }
+      if (isSessionKey(key)) trust?.replaced(key);
       const metadata: EntryMetadata = { exp: ttl === undefined ? null : now() + ttl * 1000 };
       await storageCall("KV", () =>
         kv.put(
@@ -116,7 +119,7 @@ export function kvSecondaryStorage(kv: KVNamespace, options: KvStorageOptions = 
     },
     async delete(key) {
       if (isVerificationKey(key)) return;
-      trust?.forget(key);
+      if (isSessionKey(key)) trust?.forget(key);
       await storageCall("KV", () => kv.delete(KV_PREFIX + key));
     },
     getAndDelete() {

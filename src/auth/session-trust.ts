@@ -1,18 +1,26 @@
 /**
- * How long a cached session copy may be trusted without asking D1.
+ * How long a cached session copy may be trusted without asking D1, and how
+ * long an isolate may reuse the copy it last read without asking KV.
  *
  * KV is eventually consistent: after a sign-out or revocation, other locations
  * can keep reading the deleted session for 60 s or more. So a session copy
  * read from KV is trusted only if this isolate confirmed it against D1 less
  * than `boundSeconds` ago; otherwise one indexed D1 read confirms it (or finds
  * it gone). A revoked session is therefore refused everywhere within
- * `boundSeconds` of its revocation, whatever KV still serves, at once where it
- * was revoked, and at once by fresh checks, which skip every cache.
+ * `boundSeconds` of its revocation, whatever KV still serves, and at once by
+ * fresh checks, which skip every cache.
+ *
+ * Within that bound an isolate also remembers the copy it read for
+ * `memorySeconds`, so a session checked many times a second costs one KV read
+ * per interval instead of one per request. Where a session is deleted, the
+ * isolate that deleted it forgets it at once; other isolates at the same
+ * location see the deletion in KV within `memorySeconds`, never later than the
+ * bound.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 
-/** Confirmations kept per isolate; the oldest go first. */
-const MAX_CONFIRMATIONS = 10_000;
+/** Sessions remembered per isolate; the oldest go first. */
+const MAX_ENTRIES = 10_000;
 
 /** `skip`: ignore cached copies; `confirm`: use a copy only once D1 confirms it, on every read. */
 type ReadMode = "skip" | "confirm";
@@ -41,47 +49,132 @@ export function withConfirmedReads<T>(work: () => Promise<T>): Promise<T> {
   return readMode.run("confirm", work);
 }
 
+/** A session copy as KV returned it: the value and its real expiry (epoch ms, `null` for never). */
+export interface SessionCopy {
+  value: string;
+  exp: number | null;
+}
+
+interface Entry {
+  /** When D1 last confirmed the session (the time the query was sent). */
+  confirmedAt: number;
+  /** The copy read from KV, and when that read started. */
+  copy?: SessionCopy & { readAt: number };
+}
+
+/** A session deleted or rewritten in this isolate, and when (in change order). */
+interface Change {
+  seq: number;
+  deleted: boolean;
+}
+
 /**
- * Per-isolate confirmations of cached session copies (see the file comment).
+ * Per-isolate confirmations and copies of cached sessions (see the file comment).
  *
  * @example
  * ```ts
- * const trust = new SessionTrust((token) => isLiveSession(db, token), 30);
- * if (await trust.accept(token)) { ... use the KV copy ... }
+ * const trust = new SessionTrust((token) => isLiveSession(db, token), 30, 10);
+ * const copy = trust.recall(token);
+ * if (!copy) {
+ *   const read = trust.begin();
+ *   const fromKv = await readKv(token);
+ *   if (await trust.accept(token, fromKv, read)) { ... use it ... }
+ * }
  * ```
  */
 export class SessionTrust {
-  private readonly confirmed = new Map<string, number>();
+  private readonly entries = new Map<string, Entry>();
+  private readonly memorySeconds: number;
+  /** Recent deletions and writes here, so that a read which began before one is not remembered. */
+  private readonly changes = new Map<string, Change>();
+  private seq = 0;
+  /** The newest change no longer in `changes`: reads that began before it are not remembered either. */
+  private forgottenSeq = 0;
 
   /**
    * @param confirm whether D1 holds a live session for this token
    * @param boundSeconds how long a confirmation lasts; 0 asks D1 on every check
+   * @param memorySeconds how long a copy read from KV is reused; capped at `boundSeconds`, 0 reads KV on every check
    */
   constructor(
     private readonly confirm: (token: string) => Promise<boolean>,
     private readonly boundSeconds: number,
+    memorySeconds = 0,
     private readonly now: () => number = () => Date.now(),
-  ) {}
+  ) {
+    this.memorySeconds = Math.min(memorySeconds, boundSeconds);
+  }
 
-  /** Whether a cached copy of this session may be used as it is. */
-  async accept(token: string): Promise<boolean> {
+  /**
+   * The copy this isolate read less than `memorySeconds` ago, while its
+   * confirmation holds; `undefined` when KV must be read (and always for
+   * fresh and confirmed reads).
+   */
+  recall(token: string): SessionCopy | undefined {
+    if (readMode.getStore() !== undefined) return undefined;
+    const entry = this.entries.get(token);
+    const copy = entry?.copy;
+    if (!copy) return undefined;
+    const now = this.now();
+    if (now - copy.readAt >= this.memorySeconds * 1000 || now - entry.confirmedAt >= this.boundSeconds * 1000) return undefined;
+    return copy;
+  }
+
+  /** Marks the start of a KV read; pass the mark to {@link accept}. */
+  begin(): { seq: number; at: number } {
+    return { seq: this.seq, at: this.now() };
+  }
+
+  /**
+   * Whether a copy of this session, read from KV since `read` began, may be
+   * used as it is; confirms it against D1 when the last confirmation is too old.
+   */
+  async accept(token: string, copy: SessionCopy, read: { seq: number; at: number }): Promise<boolean> {
     const mode = readMode.getStore();
     if (mode === "skip") return false;
-    const confirmedAt = this.confirmed.get(token);
-    if (mode !== "confirm" && confirmedAt !== undefined && this.now() - confirmedAt < this.boundSeconds * 1000) return true;
+    const entry = this.entries.get(token);
+    if (mode !== "confirm" && entry && this.now() - entry.confirmedAt < this.boundSeconds * 1000) {
+      this.keep(token, entry.confirmedAt, copy, read);
+      return true;
+    }
     // The confirmation dates from before the query: the bound counts from what D1 said, not when it arrived.
     const checkedAt = this.now();
     const live = await this.confirm(token);
-    this.confirmed.delete(token);
-    if (live) {
-      this.confirmed.set(token, checkedAt);
-      if (this.confirmed.size > MAX_CONFIRMATIONS) this.confirmed.delete(this.confirmed.keys().next().value!);
-    }
+    if (live) this.keep(token, checkedAt, copy, read);
+    else this.entries.delete(token);
     return live;
   }
 
   /** Drops what this isolate knew about a session (it was just deleted here). */
   forget(token: string): void {
-    this.confirmed.delete(token);
+    this.entries.delete(token);
+    this.changed(token, true);
+  }
+
+  /** Drops the copy this isolate remembers (a new one was just written here); the confirmation stays. */
+  replaced(token: string): void {
+    const entry = this.entries.get(token);
+    if (entry?.copy) this.entries.set(token, { confirmedAt: entry.confirmedAt });
+    this.changed(token, false);
+  }
+
+  private changed(token: string, deleted: boolean): void {
+    this.changes.delete(token);
+    this.changes.set(token, { seq: ++this.seq, deleted });
+    if (this.changes.size > MAX_ENTRIES) {
+      const [oldest, change] = this.changes.entries().next().value!;
+      this.forgottenSeq = change.seq;
+      this.changes.delete(oldest);
+    }
+  }
+
+  private keep(token: string, confirmedAt: number, copy: SessionCopy, read: { seq: number; at: number }): void {
+    const change = this.changes.get(token);
+    const changedSince = read.seq < this.forgottenSeq ? { deleted: true } : change && change.seq > read.seq ? change : undefined;
+    if (changedSince?.deleted) return; // deleted here while this read was under way: what it found is gone
+    const fresh = !changedSince && this.memorySeconds > 0;
+    this.entries.delete(token);
+    this.entries.set(token, fresh ? { confirmedAt, copy: { ...copy, readAt: read.at } } : { confirmedAt });
+    if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
   }
 }
