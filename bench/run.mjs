@@ -43,6 +43,18 @@ const ROUNDS = Math.round(num("BENCH_ROUNDS", 1));
 const MODE = process.env.BENCH_MODE || "production";
 if (MODE !== "development" && MODE !== "production") throw new Error(`BENCH_MODE must be "development" or "production" (got "${MODE}")`);
 const PROFILE = process.env.BENCH_PROFILE === "1";
+/** Extra `[vars]` for the project Worker, e.g. `SESSION_MEMORY_SECONDS=0`. */
+const EXTRA_VARS = Object.fromEntries(
+  (process.env.BENCH_VARS ?? "")
+    .split(",")
+    .map((pair) => pair.trim())
+    .filter(Boolean)
+    .map((pair) => {
+      const eq = pair.indexOf("=");
+      if (eq < 1) throw new Error(`BENCH_VARS takes NAME=value pairs separated by commas (got "${pair}")`);
+      return [pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()];
+    }),
+);
 /** BASE_URL of the project Worker in production mode (never resolved: requests go to localhost). */
 const PRODUCTION_BASE_URL = "https://auth.bench.example";
 const PASSWORD = "correct horse battery staple";
@@ -584,7 +596,7 @@ async function main() {
   console.log(
     `bench: ${DURATION} s per scenario at ${CONNECTIONS} connections (sign-in: ${SIGNIN_DURATION} s at ${SIGNIN_CONNECTIONS}), ` +
       `${WARMUP} s warm-up, ${ROUNDS} round(s), ${USERS} users per server, ${IP_POOL} client addresses per server, ` +
-      `project Worker in ${MODE} mode${PROFILE ? ", CPU profiles on" : ""}\n`,
+      `project Worker in ${MODE} mode${Object.keys(EXTRA_VARS).length ? ` with ${process.env.BENCH_VARS}` : ""}${PROFILE ? ", CPU profiles on" : ""}\n`,
   );
 
   // Quiet-machine measurements first.
@@ -664,12 +676,14 @@ async function main() {
     configs: ["wrangler.toml"],
     migrateConfig: "wrangler.toml",
     persist: "main",
-    vars: () =>
-      MODE === "production"
+    vars: () => ({
+      ...(MODE === "production"
         ? // The outbox is refused in production: mail goes to Miniflare's local send_email binding.
           // Explicit, because .dev.vars (if present) would set MAIL_TRANSPORT=outbox.
           { ENVIRONMENT: "production", BASE_URL: PRODUCTION_BASE_URL, BETTER_AUTH_SECRET: mainSecret, MAIL_TRANSPORT: "send_email" }
-        : { ENVIRONMENT: "development", BETTER_AUTH_SECRET: mainSecret, MAIL_TRANSPORT: "outbox" },
+        : { ENVIRONMENT: "development", BETTER_AUTH_SECRET: mainSecret, MAIL_TRANSPORT: "outbox" }),
+      ...EXTRA_VARS,
+    }),
     readyPath: "/health",
     trustedOrigin: MODE === "production" ? PRODUCTION_BASE_URL : undefined,
   });
@@ -832,7 +846,7 @@ async function main() {
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, platform: `${os.platform()} ${os.release()}`, loadGeneratorNode: process.version, wranglerNode: nodeVersion, wrangler: wranglerVersion },
-    settings: { durationS: DURATION, connections: CONNECTIONS, warmupS: WARMUP, signInDurationS: SIGNIN_DURATION, signInConnections: SIGNIN_CONNECTIONS, users: USERS, ipPool: IP_POOL, rounds: ROUNDS, mode: MODE },
+    settings: { durationS: DURATION, connections: CONNECTIONS, warmupS: WARMUP, signInDurationS: SIGNIN_DURATION, signInConnections: SIGNIN_CONNECTIONS, users: USERS, ipPool: IP_POOL, rounds: ROUNDS, mode: MODE, vars: EXTRA_VARS },
     servers: servers.map((s) => ({ key: s.key, label: s.label, startupMs: s.startupMs, users: s.users.length, ...(s.usersVia ? { usersVia: s.usersVia } : {}) })),
     scrypt,
     bundles,
