@@ -43,8 +43,8 @@ export interface ValidateOptions {
    * Ignore every cache and check the session against D1 (the primary).
    * Costs a D1 round trip; use it before sensitive actions.
    * Without it a revoked session can still be accepted for up to
-   * `SESSION_REVALIDATE_SECONDS` (30 s by default) at other locations, and up
-   * to `SESSION_MEMORY_SECONDS` (10 s) at the location where it was revoked.
+   * `SESSION_REVALIDATE_SECONDS` (30 s by default); at the location where it
+   * was revoked, usually for `SESSION_MEMORY_SECONDS` (10 s) at most.
    * @default false
    */
   fresh?: boolean;

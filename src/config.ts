@@ -51,10 +51,11 @@ export interface Config {
    */
   sessionRevalidateSeconds: number;
   /**
-   * How long an isolate reuses the session copy it read from KV before reading
-   * KV again: how long a session deleted at this location can still be
-   * accepted by the location's other isolates. Never longer than
-   * `sessionRevalidateSeconds`; 0 reads KV on every check. @default 10
+   * How long an isolate's session checks reuse the copy it read from KV
+   * before reading KV again: how much longer than KV itself a session deleted
+   * at this location can still be accepted by the location's other isolates.
+   * Never longer than `sessionRevalidateSeconds`; 0 reads KV on every check.
+   * @default 10
    */
   sessionMemorySeconds: number;
   /** Lifetime of JWTs from `/api/auth/token`, in seconds. They cannot be revoked. @default 900 */

@@ -1,14 +1,48 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { getAuth } from "../src/auth";
+import { kvSecondaryStorage } from "../src/auth/kv-storage";
 import { SessionTrust } from "../src/auth/session-trust";
 import { lookupSession } from "../src/auth/validate";
 import { readConfig } from "../src/config";
-import { callIn, editCachedSession, rawToken, sessionRow, signUp } from "./helpers";
+import { callIn, editCachedSession, kvHasSession, rawToken, sessionRow, signUp } from "./helpers";
 
 afterEach(() => {
   vi.useRealTimers();
 });
+
+/** A KV namespace in memory whose writes and deletions land only when released. */
+function gatedKv() {
+  const data = new Map<string, { value: string; metadata: unknown }>();
+  let gate: Promise<void> | null = null;
+  let open = () => {};
+  const landed = async () => {
+    if (gate) await gate;
+  };
+  const kv = {
+    async getWithMetadata(key: string) {
+      return data.get(key) ?? { value: null, metadata: null };
+    },
+    async put(key: string, value: string, options?: { metadata?: unknown }) {
+      await landed();
+      data.set(key, { value, metadata: options?.metadata ?? null });
+    },
+    async delete(key: string) {
+      await landed();
+      data.delete(key);
+    },
+  };
+  return {
+    kv: kv as unknown as KVNamespace,
+    hold() {
+      gate = new Promise((resolve) => (open = resolve));
+    },
+    release() {
+      gate = null;
+      open();
+    },
+  };
+}
 
 /** KV that counts the reads made on it. */
 function countingKv() {
@@ -197,6 +231,53 @@ describe("the isolate's memory of a session", () => {
     expect([counter.reads, queries.queries]).toEqual([2, 2]);
   });
 
+  it("does not remember a copy read while a deletion or a write here was still on its way to KV", async () => {
+    const gated = gatedKv();
+    let live = true;
+    const storage = kvSecondaryStorage(gated.kv, { trust: new SessionTrust(async () => live, 30, 10) });
+    await storage.set("token", "first", 3600);
+    expect(await storage.readSession("token")).toBe("first");
+
+    // A concurrent request reads while the rewrite is under way: it sees the old copy once...
+    gated.hold();
+    const writing = storage.set("token", "second", 3600);
+    expect(await storage.readSession("token")).toBe("first");
+    gated.release();
+    await writing;
+    // ...but that copy is not what the isolate remembers.
+    expect(await storage.readSession("token")).toBe("second");
+
+    // The same for a deletion (Better Auth deletes the KV copy before the D1 row).
+    gated.hold();
+    const deleting = storage.delete("token");
+    expect(await storage.readSession("token")).toBe("second");
+    gated.release();
+    await deleting;
+    live = false;
+    expect(await storage.readSession("token")).toBeNull();
+  });
+
+  it("is not used by Better Auth: a renewal elsewhere cannot write a signed-out session back to KV", async () => {
+    const client = await signUp();
+    const bearer = { authorization: `Bearer ${client.bearer}` };
+    const renewsAfterFiveSeconds = { SESSION_UPDATE_AGE: "5" };
+    const here = { ...env, ...renewsAfterFiveSeconds };
+    const neighbour = { ...env, ...renewsAfterFiveSeconds };
+    const third = { ...env, ...renewsAfterFiveSeconds };
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    const start = Date.now();
+    expect((await callIn(neighbour, "/api/me", { headers: bearer })).status).toBe(200);
+    expect((await callIn(third, "/api/me", { headers: bearer })).status).toBe(200);
+    expect((await callIn(here, "/api/auth/sign-out", { method: "POST", headers: bearer, json: {} })).status).toBe(200);
+
+    // Due for renewal while the neighbour still remembers the copy: Better Auth reads KV, not the memory.
+    vi.setSystemTime(start + 6_000);
+    expect((await callIn(neighbour, "/api/me", { headers: bearer })).status).toBe(401);
+    expect(await kvHasSession(rawToken(client.bearer))).toBe(false);
+    vi.setSystemTime(start + MEMORY_SECONDS * 1000);
+    expect((await callIn(third, "/api/me", { headers: bearer })).status).toBe(401);
+  });
+
   it("does not remember a copy whose read was under way when the session was deleted or rewritten here", async () => {
     let answer!: (live: boolean) => void;
     const trust = new SessionTrust(() => new Promise<boolean>((resolve) => (answer = resolve)), 30, 10);
@@ -222,6 +303,15 @@ describe("the isolate's memory of a session", () => {
     expect(trust.recall("other")).toBeUndefined();
     expect(await trust.accept("other", copy, trust.begin())).toBe(true);
     expect(trust.recall("other")).toMatchObject(copy);
+
+    // Past the 10,000 changes it tracks, a read older than the oldest one dropped is not remembered either.
+    const old = trust.begin();
+    trust.replaced("late");
+    for (let i = 0; i < 10_000; i++) trust.replaced(`filler-${i}`);
+    const late = trust.accept("late", copy, old);
+    answer(true);
+    expect(await late).toBe(true);
+    expect(trust.recall("late")).toBeUndefined();
   });
 });
 

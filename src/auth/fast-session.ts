@@ -96,7 +96,7 @@ export async function fastLookup(runtime: AuthRuntime, headers: Headers): Promis
   if (!token) return "anonymous";
 
   // Through the trust bound; a copy reused from memory is the same string, so it is not parsed again.
-  const cached = await runtime.storage.get(token);
+  const cached = await runtime.storage.readSession(token);
   if (typeof cached !== "string") return "slow";
   let entry = parsed.get(token);
   if (entry?.raw !== cached) {

@@ -16,7 +16,7 @@ import { getConfig, type Config } from "../config";
 import { createDb, type Db } from "../db/client";
 import { withOutageReporting } from "../db/outage";
 import { schema, session } from "../db/schema";
-import { kvSecondaryStorage, type SecondaryStorage } from "./kv-storage";
+import { kvSecondaryStorage, type KvSecondaryStorage, type SecondaryStorage } from "./kv-storage";
 import { hashPassword, verifyPassword } from "./password";
 import { SessionTrust } from "./session-trust";
 import { createMailer, resetPasswordMail, verificationMail } from "./mailer";
@@ -151,7 +151,7 @@ export interface AuthRuntime {
   /** Drizzle over D1, with outages reported: the client Better Auth uses. */
   db: Db;
   /** The KV secondary storage, with its trust bound: the session check's fast path reads through it. */
-  storage: SecondaryStorage;
+  storage: KvSecondaryStorage;
   config: Config;
 }
 

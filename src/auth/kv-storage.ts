@@ -18,8 +18,9 @@
  *
  * A session copy is only returned when `trust` accepts it (see
  * `session-trust.ts`); otherwise Better Auth reads the session from D1.
- * `trust` may also hand back the copy this isolate read a moment ago instead
- * of reading KV again; writes and deletions here make it forget that copy.
+ * For the warm-check fast path (`readSession`), `trust` may also hand back
+ * the copy this isolate read a moment ago instead of reading KV again;
+ * writes and deletions here make it forget that copy.
  *
  * Verification values are not cached here at all (see `isVerificationKey`).
  *
@@ -34,6 +35,18 @@ import { storageCall } from "../db/outage";
 import type { SessionTrust } from "./session-trust";
 
 export type SecondaryStorage = NonNullable<BetterAuthOptions["secondaryStorage"]>;
+
+/** Better Auth's secondary storage, plus the read the warm-check fast path uses. */
+export interface KvSecondaryStorage extends SecondaryStorage {
+  /**
+   * The copy of session `token`, as `get` returns it, except that it may be
+   * the copy this isolate read less than `SESSION_MEMORY_SECONDS` ago.
+   * Better Auth's own reads never get a remembered copy: it writes what it
+   * reads back to KV (a renewal, for one), and must not revive a session
+   * deleted in the meantime.
+   */
+  readSession(token: string): Promise<string | null>;
+}
 
 /** Versioned prefix of every key this adapter writes. */
 export const KV_PREFIX = "ba:v1:";
@@ -86,30 +99,41 @@ export function isSessionKey(key: string): boolean {
  * betterAuth({ secondaryStorage: kvSecondaryStorage(env.SESSION_KV), ... })
  * ```
  */
-export function kvSecondaryStorage(kv: KVNamespace, options: KvStorageOptions = {}): SecondaryStorage {
+export function kvSecondaryStorage(kv: KVNamespace, options: KvStorageOptions = {}): KvSecondaryStorage {
   const { trust, now = () => Date.now() } = options;
+
+  async function read(key: string, remembered: boolean): Promise<string | null> {
+    if (isVerificationKey(key)) return null;
+    const policy = trust && isSessionKey(key) ? trust : undefined;
+    const recalled = remembered ? policy?.recall(key) : undefined;
+    if (recalled) return recalled.exp === null || recalled.exp > now() ? recalled.value : null;
+    const mark = policy?.begin();
+    const { value, metadata } = await storageCall("KV", () => kv.getWithMetadata<EntryMetadata>(KV_PREFIX + key, "text"));
+    if (value === null || !metadata || (metadata.exp !== null && metadata.exp <= now())) return null;
+    if (!policy || !mark) return value;
+    return (await policy.accept(key, { value, exp: metadata.exp }, mark)) ? value : null;
+  }
+
+  /** Runs a write of `key`; the isolate drops its copy both before and once the write has landed, so no read in between is kept. */
+  async function change(key: string, deleted: boolean, write: () => Promise<void>): Promise<void> {
+    const session = trust && isSessionKey(key) ? trust : undefined;
+    const drop = () => (deleted ? session?.forget(key) : session?.replaced(key));
+    drop();
+    try {
+      await storageCall("KV", write);
+    } finally {
+      drop();
+    }
+  }
+
   return {
-    async get(key) {
-      if (isVerificationKey(key)) return null;
-      const policy = trust && isSessionKey(key) ? trust : undefined;
-      const recalled = policy?.recall(key);
-      if (recalled) return recalled.exp === null || recalled.exp > now() ? recalled.value : null;
-      const read = policy?.begin();
-      const { value, metadata } = await storageCall("KV", () => kv.getWithMetadata<EntryMetadata>(KV_PREFIX + key, "text"));
-      if (value === null || !metadata || (metadata.exp !== null && metadata.exp <= now())) return null;
-      if (!policy || !read) return value;
-      return (await policy.accept(key, { value, exp: metadata.exp }, read)) ? value : null;
-    },
+    get: (key) => read(key, false),
+    readSession: (token) => read(token, true),
     async set(key, value, ttl) {
       if (isVerificationKey(key)) return;
-      if (ttl !== undefined && ttl <= 0) {
-        if (isSessionKey(key)) trust?.forget(key);
-        await storageCall("KV", () => kv.delete(KV_PREFIX + key));
-        return;
-      }
-      if (isSessionKey(key)) trust?.replaced(key);
+      if (ttl !== undefined && ttl <= 0) return change(key, true, () => kv.delete(KV_PREFIX + key));
       const metadata: EntryMetadata = { exp: ttl === undefined ? null : now() + ttl * 1000 };
-      await storageCall("KV", () =>
+      await change(key, false, () =>
         kv.put(
           KV_PREFIX + key,
           value,
@@ -119,8 +143,7 @@ export function kvSecondaryStorage(kv: KVNamespace, options: KvStorageOptions = 
     },
     async delete(key) {
       if (isVerificationKey(key)) return;
-      if (isSessionKey(key)) trust?.forget(key);
-      await storageCall("KV", () => kv.delete(KV_PREFIX + key));
+      await change(key, true, () => kv.delete(KV_PREFIX + key));
     },
     getAndDelete() {
       throw new AtomicOperationUnsupportedError("get-and-delete");

@@ -11,11 +11,12 @@
  * fresh checks, which skip every cache.
  *
  * Within that bound an isolate also remembers the copy it read for
- * `memorySeconds`, so a session checked many times a second costs one KV read
- * per interval instead of one per request. Where a session is deleted, the
- * isolate that deleted it forgets it at once; other isolates at the same
- * location see the deletion in KV within `memorySeconds`, never later than the
- * bound.
+ * `memorySeconds`, and the warm-check fast path reuses it (`recall`), so a
+ * session checked many times a second costs one KV read per interval instead
+ * of one per request. Where a session is deleted or rewritten, the isolate
+ * that did it drops its copy before and after the KV write, so no read in
+ * between is kept; other isolates at the same location see a deletion once
+ * KV shows it there plus up to `memorySeconds`, never later than the bound.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 
