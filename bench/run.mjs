@@ -232,7 +232,7 @@ async function createUsers(server, count, nextIp, prefix) {
       const cookie = res.headers
         .getSetCookie()
         .map((c) => c.split(";")[0])
-        .find((c) => /^(__Secure-)?better-auth\.session_token=/.test(c));
+        .find((c) => /^(__Secure-|__Host-)?better-auth\.session_token=/.test(c));
       if (res.status !== 200 || !bearer || !cookie) {
         throw new Error(`${server.label}: sign-up of ${email} answered ${res.status} (bearer: ${!!bearer}, cookie: ${!!cookie}): ${text.slice(0, 300)}`);
       }

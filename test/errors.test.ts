@@ -94,8 +94,8 @@ describe("bad input", () => {
   });
 
   it.each([
-    ["a garbage cookie", { cookie: "__Secure-better-auth.session_token=%%%garbage.;;" }],
-    ["a cookie with a forged signature", { cookie: "__Secure-better-auth.session_token=abcdefghijklmnopqrstuvwxyz123456.AAAA" }],
+    ["a garbage cookie", { cookie: "__Host-better-auth.session_token=%%%garbage.;;" }],
+    ["a cookie with a forged signature", { cookie: "__Host-better-auth.session_token=abcdefghijklmnopqrstuvwxyz123456.AAAA" }],
     ["a garbage bearer token", { authorization: "Bearer ...." }],
     ["a forged bearer token", { authorization: "Bearer abcdefghijklmnopqrstuvwxyz123456.c2lnbmF0dXJl" }],
     ["an unsigned random bearer token", { authorization: "Bearer abcdefghijklmnopqrstuvwxyz123456" }],

@@ -40,6 +40,11 @@ describe.each(Object.entries(modes))("with a %s", (_mode, credentials) => {
     const response = await call("/api/auth/sign-out", { method: "POST", headers: credentials(client), json: {} });
     const cleared = response.headers.getSetCookie().find((value) => value.includes("session_token="));
     expect(cleared).toMatch(/Max-Age=0/i);
+    // A browser only replaces a __Host- cookie with one that is itself valid: Secure, Path=/, no Domain.
+    expect(cleared).toMatch(/^__Host-better-auth\.session_token=;/);
+    expect(cleared).toMatch(/;\s*Secure/i);
+    expect(cleared).toMatch(/;\s*Path=\/(;|$)/i);
+    expect(cleared).not.toMatch(/;\s*Domain=/i);
   });
 
   it("the old token is refused after sign-out", async () => {

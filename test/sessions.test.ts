@@ -5,7 +5,7 @@ import { call, editCachedSession, getSession, kvHasSession, ORIGIN, rawToken, se
 describe("sign-up", () => {
   it("gives a cookie session and a bearer token for the new user", async () => {
     const client = await signUp();
-    expect(client.cookie).toMatch(/^__Secure-better-auth\.session_token=/);
+    expect(client.cookie).toMatch(/^__Host-better-auth\.session_token=/);
     expect(client.bearer).toMatch(/^[A-Za-z0-9]+\.[A-Za-z0-9+/=]+$/);
     const { body } = await getSession({ cookie: client.cookie });
     expect(body?.user.email).toBe(client.email);
@@ -102,7 +102,7 @@ describe("get-session", () => {
 });
 
 describe("cookies", () => {
-  it("are HttpOnly, SameSite=Lax, Path=/ and Secure under https", async () => {
+  it("are __Host- prefixed, HttpOnly, SameSite=Lax, Path=/, Secure and without Domain under https", async () => {
     const response = await call("/api/auth/sign-up/email", {
       method: "POST",
       json: { email: `cookie-${crypto.randomUUID()}@example.com`, password: "correct horse battery staple", name: "C" },
@@ -110,11 +110,12 @@ describe("cookies", () => {
     const cookie = response.headers.getSetCookie().find((value) => value.includes("session_token="));
     expect(cookie).toBeDefined();
     const attributes = cookie!.split(";").map((part) => part.trim().toLowerCase());
-    expect(attributes[0]).toMatch(/^__secure-better-auth\.session_token=/);
+    expect(attributes[0]).toMatch(/^__host-better-auth\.session_token=/);
     expect(attributes).toContain("httponly");
     expect(attributes).toContain("samesite=lax");
     expect(attributes).toContain("path=/");
     expect(attributes).toContain("secure");
+    expect(attributes.some((attribute) => attribute.startsWith("domain="))).toBe(false);
   });
 });
 

@@ -5,6 +5,7 @@
  * session row; KV is the secondary storage that answers warm session checks
  * without touching D1. See README.md, "Sessions, D1 and KV".
  */
+import type { BetterAuthAdvancedOptions } from "better-auth";
 import { betterAuth } from "better-auth/minimal";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { and, eq, gt } from "drizzle-orm";
@@ -108,6 +109,7 @@ export function createAuth(env: Env, config: Config, db: Db, storage: SecondaryS
       }),
     ],
     advanced: {
+      ...hostOnlyCookies(config),
       // Cloudflare sets cf-connecting-ip itself; x-forwarded-for is whatever the client sent.
       // Sessions record the full address (list-sessions shows it); rate limiting groups IPv6 by /64 itself.
       ipAddress: { ipAddressHeaders: ["cf-connecting-ip"], ipv6Subnet: 128 },
@@ -121,6 +123,23 @@ export function createAuth(env: Env, config: Config, db: Db, storage: SecondaryS
 }
 
 export type Auth = ReturnType<typeof createAuth>;
+
+/** The name every cookie of this Worker starts with (after the `__Host-` prefix, under https). */
+const COOKIE_PREFIX = "better-auth";
+
+/**
+ * Under https, cookies are named `__Host-better-auth.*`: the browser then
+ * requires `Secure` and `Path=/` and refuses a `Domain`, so a sibling
+ * subdomain cannot plant or overwrite a session cookie (session fixation).
+ * Better Auth only knows `__Secure-`, which it would put in front of any
+ * name, so its own prefix is switched off and `Secure` is set directly.
+ * Plain http (local development) keeps plain names: browsers refuse prefixed
+ * cookies without `Secure`.
+ */
+function hostOnlyCookies(config: Config): BetterAuthAdvancedOptions {
+  if (!config.baseURL?.startsWith("https://")) return {};
+  return { useSecureCookies: false, cookiePrefix: `__Host-${COOKIE_PREFIX}`, defaultCookieAttributes: { secure: true } };
+}
 
 /**
  * Deleting an account is irreversible: ask for the password even on a fresh
