@@ -16,6 +16,8 @@ export interface RateLimitConfig {
   credentials: RateLimitRule;
   /** Per client address on the other `/api/auth` routes (`RATE_LIMIT_AUTH`). @default 600 per 60 s */
   auth: RateLimitRule;
+  /** Per recipient on the routes that send mail to any address (`RATE_LIMIT_MAIL`). @default 3 per 900 s */
+  mail: RateLimitRule;
   /** Consecutive failed sign-ins per account before it must wait. @default 5, then 30 s doubling to 900 s */
   lockout: LockoutPolicy;
 }
@@ -126,6 +128,7 @@ export function readConfig(env: Env): Config {
       enabled: flag("RATE_LIMIT_ENABLED", env.RATE_LIMIT_ENABLED, true),
       credentials: rule("credentials", "RATE_LIMIT_CREDENTIALS", env.RATE_LIMIT_CREDENTIALS, "10/60"),
       auth: rule("auth", "RATE_LIMIT_AUTH", env.RATE_LIMIT_AUTH, "600/60"),
+      mail: rule("mail", "RATE_LIMIT_MAIL", env.RATE_LIMIT_MAIL, "3/900"),
       lockout: {
         threshold: integer("LOCKOUT_THRESHOLD", env.LOCKOUT_THRESHOLD, 5),
         baseSeconds: integer("LOCKOUT_BASE_SECONDS", env.LOCKOUT_BASE_SECONDS, 30),

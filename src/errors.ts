@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large" },
   RATE_LIMITED: { status: 429, message: "Too many requests; retry later" },
   TOO_MANY_ATTEMPTS: { status: 429, message: "Too many failed sign-ins for this account; retry later" },
+  TOO_MANY_EMAILS: { status: 429, message: "Too many emails were requested for this address; retry later" },
   RATE_LIMITER_UNAVAILABLE: { status: 503, message: "Rate limiting is unavailable; retry later" },
   SERVICE_UNAVAILABLE: { status: 503, message: "A storage service is unavailable; retry later" },
   MISCONFIGURED: { status: 500, message: "The auth service is misconfigured" },

@@ -2,7 +2,8 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { clientKey, NO_ADDRESS_KEY, normaliseAddress } from "../src/rate-limit/client-key";
-import { call, callWith, expireWindows, limiterFor as stub, PASSWORD, randomIp, signUp, uniqueEmail } from "./helpers";
+import { readOutbox } from "../src/auth/mailer";
+import { call, callWith, expireWindows, limiterFor as stub, PASSWORD, randomIp, settle, signUp, uniqueEmail } from "./helpers";
 
 /** A sign-in with a wrong password for a fresh email (no account lockout involved). */
 function guess(ip: string, headers: Record<string, string> = {}) {
@@ -154,6 +155,56 @@ describe("per-address limits", () => {
       expect(response.status).toBe(401);
       expect(response.headers.get("ratelimit-limit")).toBeNull();
     }
+  });
+});
+
+describe("per-recipient mail limits", () => {
+  const resetFor = (email: string) => call("/api/auth/request-password-reset", { method: "POST", json: { email, redirectTo: "/reset" } });
+
+  it("sends at most 3 mails to one address per 15 minutes, however many client addresses ask", async () => {
+    const client = await signUp();
+    const before = readOutbox(client.email, "reset-password").length;
+    for (let i = 0; i < 3; i++) expect((await resetFor(client.email)).status).toBe(200);
+    expect(await settle(() => readOutbox(client.email, "reset-password").length === before + 3)).toBe(true);
+
+    // A fourth, from yet another address, in another spelling of the same address, and through the other mail route.
+    for (const response of [
+      await resetFor(`  ${client.email.toUpperCase()} `),
+      await call("/api/auth/send-verification-email", { method: "POST", json: { email: client.email } }),
+    ]) {
+      expect(response.status).toBe(429);
+      expect(await response.json()).toEqual({ code: "TOO_MANY_EMAILS", message: expect.any(String) });
+      expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(Number(response.headers.get("retry-after"))).toBeLessThanOrEqual(900);
+      // The recipient's count is not disclosed.
+      expect(response.headers.get("ratelimit-remaining")).toBeNull();
+    }
+    expect(await settle(() => readOutbox(client.email, "reset-password").length > before + 3, 200)).toBe(false);
+    expect(readOutbox(client.email, "verify-email").length).toBe(1); // the one sent at sign-up
+
+    // Other recipients are not affected; the address is served again once the window has passed.
+    expect((await resetFor(uniqueEmail())).status).toBe(200);
+    await expireWindows(`mail:${client.email.toLowerCase()}`);
+    expect((await resetFor(client.email)).status).toBe(200);
+  });
+
+  it("limits an address without an account the same way, so the answer reveals nothing", async () => {
+    const email = uniqueEmail("nobody");
+    for (let i = 0; i < 3; i++) expect((await resetFor(email)).status).toBe(200);
+    expect((await resetFor(email)).status).toBe(429);
+  });
+
+  it("fails closed when the limiter cannot count the recipient", async () => {
+    const real = env.RATE_LIMITER;
+    const recipientsDown = {
+      idFromName: (name: string) => real.idFromName(name),
+      get: (id: DurableObjectId) =>
+        id.equals(real.idFromName(`mail:${email}`)) ? { consume: () => Promise.reject(new Error("Network connection lost.")) } : real.get(id),
+    } as unknown as Env["RATE_LIMITER"];
+    const email = uniqueEmail("down");
+    const response = await callWith({ RATE_LIMITER: recipientsDown }, "/api/auth/request-password-reset", { method: "POST", json: { email } });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ code: "RATE_LIMITER_UNAVAILABLE", message: expect.any(String) });
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * Rate limiting in front of Better Auth, counted by the `RateLimiter` Durable
- * Object: per client address on every auth route, and per account on sign-in.
+ * Object: per client address on every auth route, per account on password
+ * checks, and per recipient on the routes that mail any address given.
  * Better Auth's own limiter is off, so each request is counted once.
  */
 import type { Context } from "hono";
@@ -24,6 +25,12 @@ const CREDENTIAL_ROUTES = [
 ];
 
 /**
+ * Routes that send mail to the address in the body, whoever asks: counted per
+ * recipient as well, so requests from many addresses cannot flood one inbox.
+ */
+const MAIL_ROUTES = ["/request-password-reset", "/send-verification-email"];
+
+/**
  * Session reads are not counted: they answer from KV, and a token that is not
  * correctly signed is refused before any lookup. Counting them would put a
  * Durable Object round trip on every session check.
@@ -45,7 +52,7 @@ const NO_ADDRESS_DIVISOR = 10;
  */
 export function rateLimit() {
   return createMiddleware<AppEnv>(async function rateLimit(c, next) {
-    const { enabled, credentials, auth, lockout } = getConfig(c.env).rateLimit;
+    const { enabled, credentials, auth, mail, lockout } = getConfig(c.env).rateLimit;
     const route = c.req.path.replace(/^\/api\/auth/, "");
     if (!enabled || UNCOUNTED_ROUTES.some((pattern) => pattern.test(route))) return next();
 
@@ -64,6 +71,19 @@ export function rateLimit() {
     }
     const headers = rateLimitHeaders(result, rule);
     if (!result.allowed) return errorResponse("RATE_LIMITED", { headers });
+
+    const recipient = c.req.method === "POST" && MAIL_ROUTES.includes(route) ? await bodyEmail(c) : null;
+    if (recipient) {
+      let mailed: RateLimitResult;
+      try {
+        mailed = await limiter(c.env, `mail:${recipient}`).consume(mail);
+      } catch (error) {
+        console.error("rate limiter unavailable for a recipient:", error);
+        return errorResponse("RATE_LIMITER_UNAVAILABLE", { headers });
+      }
+      // Only Retry-After: the recipient's count would tell anyone whether others asked for mail to that address.
+      if (!mailed.allowed) return errorResponse("TOO_MANY_EMAILS", { headers: { "retry-after": String(mailed.retryAfter) } });
+    }
 
     const guarded = c.req.method === "POST" ? PASSWORD_ROUTES[route] : undefined;
     const account = guarded ? await guarded.account(c) : null;
@@ -145,15 +165,20 @@ function stricter(rule: RateLimitRule): RateLimitRule {
 
 /** The account key of a sign-in body: `account:<trimmed, lower-cased email>`, or `null`. */
 async function signInAccount(c: Context<AppEnv>): Promise<string | null> {
+  const email = await bodyEmail(c);
+  return email ? accountKey(email) : null;
+}
+
+/** The `email` of a JSON body, trimmed and lower-cased; `null` when there is none. */
+async function bodyEmail(c: Context<AppEnv>): Promise<string | null> {
   try {
     const body: unknown = await c.req.raw.clone().json();
     if (!body || typeof body !== "object" || !("email" in body) || typeof body.email !== "string") return null;
-    return accountKey(body.email);
+    return body.email.trim().toLowerCase() || null;
   } catch {
     return null; // Better Auth answers the malformed body.
   }
 }
-
 
 /** `RateLimit-*` headers (IETF draft), plus `Retry-After` once limited. */
 export function rateLimitHeaders(result: RateLimitResult, rule: RateLimitRule): Headers {
