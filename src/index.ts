@@ -14,7 +14,11 @@ export default {
   fetch: app.fetch,
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(
-      purgeExpired(env).then((purged) => console.log(`purged ${purged.sessions} sessions, ${purged.verifications} verifications`)),
+      purgeExpired(env).then((purged) =>
+        console.log(
+          `purged ${purged.sessions} sessions, ${purged.verifications} verifications, ${purged.abandonedUsers} users left without a password`,
+        ),
+      ),
     );
   },
 } satisfies ExportedHandler<Env>;

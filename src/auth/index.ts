@@ -19,6 +19,7 @@ import { withOutageReporting } from "../db/outage";
 import { schema, session } from "../db/schema";
 import { kvSecondaryStorage, type KvSecondaryStorage, type SecondaryStorage } from "./kv-storage";
 import { hashPassword, verifyPassword } from "./password";
+import { deleteAbandonedUser } from "./abandoned-users";
 import { SessionTrust } from "./session-trust";
 import { createMailer, resetPasswordMail, verificationMail } from "./mailer";
 
@@ -77,7 +78,12 @@ export function createAuth(env: Env, config: Config, db: Db, storage: SecondaryS
     // Requests are counted by the RateLimiter Durable Object in front of this handler.
     rateLimit: { enabled: false },
     telemetry: { enabled: false },
-    hooks: { before: requirePasswordToDeleteUser },
+    hooks: {
+      before: createAuthMiddleware(async (ctx) => {
+        await requirePasswordToDeleteUser(ctx);
+        await clearAbandonedSignUp(ctx, db);
+      }),
+    },
     // Endpoints this service does not offer: social accounts, email change, and
     // verify-password, a password oracle outside the account lockout.
     disabledPaths: [
@@ -141,18 +147,28 @@ function hostOnlyCookies(config: Config): BetterAuthAdvancedOptions {
   return { useSecureCookies: false, cookiePrefix: `__Host-${COOKIE_PREFIX}`, defaultCookieAttributes: { secure: true } };
 }
 
+type HookContext = Parameters<Parameters<typeof createAuthMiddleware>[0]>[0];
+
 /**
  * Deleting an account is irreversible: ask for the password even on a fresh
  * session (Better Auth would accept a session younger than a day alone).
  */
-const requirePasswordToDeleteUser = createAuthMiddleware(async (ctx) => {
+async function requirePasswordToDeleteUser(ctx: HookContext): Promise<void> {
   if (ctx.path !== "/delete-user") return;
   const body: unknown = ctx.body;
   const password = body && typeof body === "object" && "password" in body ? body.password : undefined;
   if (typeof password !== "string" || password.length === 0) {
     throw new APIError("BAD_REQUEST", { code: "PASSWORD_REQUIRED", message: "Confirm account deletion with your password" });
   }
-});
+}
+
+/** A sign-up for an email whose earlier sign-up D1 left half-written starts afresh (see `abandoned-users.ts`). */
+async function clearAbandonedSignUp(ctx: HookContext, db: Db): Promise<void> {
+  if (ctx.path !== "/sign-up/email") return;
+  const body: unknown = ctx.body;
+  const email = body && typeof body === "object" && "email" in body ? body.email : undefined;
+  if (typeof email === "string" && email.length > 0) await deleteAbandonedUser(db, email);
+}
 
 /** Whether D1 holds a live session for `token` (one indexed read). */
 async function isLiveSession(db: Db, token: string): Promise<boolean> {

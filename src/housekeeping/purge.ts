@@ -1,11 +1,13 @@
 /**
- * The cron job: removes expired or tombstoned sessions (and their KV copies)
- * and expired verification rows.
+ * The cron job: removes expired or tombstoned sessions (and their KV copies),
+ * expired verification rows, and user rows a failed sign-up left without a
+ * password (`auth/abandoned-users.ts`).
  *
  * Rows go in batches so one run stays well inside a Worker's limits however
  * much has piled up; what a run leaves is picked up by the next one.
  */
 import { inArray, isNotNull, lt, or } from "drizzle-orm";
+import { purgeAbandonedUsers } from "../auth/abandoned-users";
 import { KV_PREFIX } from "../auth/kv-storage";
 import { createDb } from "../db/client";
 import { session, verification } from "../db/schema";
@@ -18,6 +20,7 @@ const MAX_BATCHES = 10;
 export interface PurgeResult {
   sessions: number;
   verifications: number;
+  abandonedUsers: number;
 }
 
 /**
@@ -31,7 +34,7 @@ export interface PurgeResult {
 export async function purgeExpired(env: Env, now: number = Date.now()): Promise<PurgeResult> {
   const db = createDb(env.DB);
   const cutoff = new Date(now);
-  const result: PurgeResult = { sessions: 0, verifications: 0 };
+  const result: PurgeResult = { sessions: 0, verifications: 0, abandonedUsers: 0 };
 
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
     const stale = await db
@@ -67,6 +70,12 @@ export async function purgeExpired(env: Env, now: number = Date.now()): Promise<
     );
     result.verifications += stale.length;
     if (stale.length < BATCH_SIZE) break;
+  }
+
+  for (let batch = 0; batch < MAX_BATCHES; batch++) {
+    const deleted = await purgeAbandonedUsers(db, BATCH_SIZE, now);
+    result.abandonedUsers += deleted;
+    if (deleted < BATCH_SIZE) break;
   }
   return result;
 }

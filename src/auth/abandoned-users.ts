@@ -1,0 +1,59 @@
+/**
+ * Users that D1 left without a password.
+ *
+ * D1 has no interactive transactions, and Better Auth writes a sign-up in
+ * steps: the user row, then its password (the credential account), then a
+ * session. When D1 fails in between, the request answers 503 and the user row
+ * stays without a password: nobody can sign in to it, and signing up again
+ * would answer "already exists". Account deletion can stop halfway the same
+ * way (accounts deleted, user row kept).
+ *
+ * Every user of this service has a password (there is no social sign-in), so
+ * a user row with no account that is older than a sign-up takes is such a
+ * leftover, and it holds nothing: no password, no session. It is deleted when
+ * its email signs up again, and by the hourly purge.
+ */
+import { and, eq, inArray, lt, notExists } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { account, user } from "../db/schema";
+
+/**
+ * How old a user row without an account must be to count as left over. A
+ * sign-up writes its account right after the user row (the password is
+ * hashed before either), so a minute is far beyond any sign-up in progress.
+ */
+export const ABANDONED_AFTER_MS = 60_000;
+
+/** User rows without an account, created before `now - ABANDONED_AFTER_MS`. */
+function abandoned(db: Db, now: number) {
+  return and(
+    lt(user.createdAt, new Date(now - ABANDONED_AFTER_MS)),
+    notExists(db.select({ id: account.id }).from(account).where(eq(account.userId, user.id))),
+  );
+}
+
+/**
+ * Deletes the left-over user row of `email` (as Better Auth stores it:
+ * lower-cased), if there is one, so the address can sign up again.
+ *
+ * @returns whether a row was deleted
+ */
+export async function deleteAbandonedUser(db: Db, email: string, now: number = Date.now()): Promise<boolean> {
+  const deleted = await db
+    .delete(user)
+    .where(and(eq(user.email, email.toLowerCase()), abandoned(db, now)))
+    .returning({ id: user.id });
+  return deleted.length > 0;
+}
+
+/** Deletes up to `limit` left-over user rows; returns how many went. */
+export async function purgeAbandonedUsers(db: Db, limit: number, now: number = Date.now()): Promise<number> {
+  const stale = await db.select({ id: user.id }).from(user).where(abandoned(db, now)).limit(limit);
+  if (stale.length === 0) return 0;
+  const ids = stale.map((row) => row.id);
+  const deleted = await db
+    .delete(user)
+    .where(and(inArray(user.id, ids), abandoned(db, now)))
+    .returning({ id: user.id });
+  return deleted.length;
+}
