@@ -2,19 +2,13 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ABANDONED_AFTER_MS } from "../src/auth/abandoned-users";
 import { purgeExpired } from "../src/housekeeping/purge";
-import { call, callWith, PASSWORD, signIn, signUp, uniqueEmail } from "./helpers";
+import { call, callWith, PASSWORD, signIn, signUp, uniqueEmail, wrapBinding } from "./helpers";
 
 /** D1 that loses its connection on the statement that stores a password: an outage between Better Auth's sign-up steps. */
-const failsOnPassword = new Proxy(env.DB, {
-  get(target, prop) {
-    if (prop === "prepare") {
-      return (query: string) => {
-        if (/^insert into "account"/i.test(query)) throw new Error("D1_ERROR: Network connection lost.");
-        return target.prepare(query);
-      };
-    }
-    const value = Reflect.get(target, prop, target) as unknown;
-    return typeof value === "function" ? value.bind(target) : value;
+const failsOnPassword = wrapBinding(env.DB, {
+  prepare: (query: string) => {
+    if (/^insert into "account"/i.test(query)) throw new Error("D1_ERROR: Network connection lost.");
+    return env.DB.prepare(query);
   },
 });
 

@@ -122,6 +122,25 @@ export async function kvHasSession(token: string): Promise<boolean> {
   return (await env.SESSION_KV.get(KV_PREFIX + token)) !== null;
 }
 
+/**
+ * `binding` with some of its methods replaced (to count calls, inject a fault
+ * or serve stale data); everything else goes to the real binding.
+ *
+ * @example
+ * ```ts
+ * const failing = wrapBinding(env.DB, { batch: () => Promise.reject(new Error("D1_ERROR")) });
+ * ```
+ */
+export function wrapBinding<T extends object>(binding: T, overrides: { [K in keyof T]?: T[K] }): T {
+  return new Proxy(binding, {
+    get(target, prop) {
+      if (Object.hasOwn(overrides, prop)) return overrides[prop as keyof T];
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 /** Runs the Worker with `bindings` swapped in (fault or staleness injection), in a new environment each call. */
 export function callWith(bindings: Partial<Env>, path: string, init: CallInit = {}) {
   return callIn({ ...env, ...bindings }, path, init);

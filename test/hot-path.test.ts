@@ -5,7 +5,7 @@ import { kvSecondaryStorage } from "../src/auth/kv-storage";
 import { SessionTrust } from "../src/auth/session-trust";
 import { lookupSession } from "../src/auth/validate";
 import { readConfig } from "../src/config";
-import { callIn, editCachedSession, kvHasSession, rawToken, sessionRow, signUp } from "./helpers";
+import { callIn, editCachedSession, kvHasSession, rawToken, sessionRow, signUp, wrapBinding } from "./helpers";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -47,17 +47,15 @@ function gatedKv() {
 /** KV that counts the reads made on it. */
 function countingKv() {
   const counter = { reads: 0 };
-  const kv = new Proxy(env.SESSION_KV, {
-    get(target, prop) {
-      if (prop === "get" || prop === "getWithMetadata") {
-        return (...args: Parameters<KVNamespace["get"]>) => {
-          counter.reads += 1;
-          return (target[prop] as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      }
-      const value = Reflect.get(target, prop, target) as unknown;
-      return typeof value === "function" ? value.bind(target) : value;
-    },
+  const kv = wrapBinding(env.SESSION_KV, {
+    get: ((...args: Parameters<KVNamespace["get"]>) => {
+      counter.reads += 1;
+      return env.SESSION_KV.get(...args);
+    }) as KVNamespace["get"],
+    getWithMetadata: ((...args: Parameters<KVNamespace["getWithMetadata"]>) => {
+      counter.reads += 1;
+      return env.SESSION_KV.getWithMetadata(...args);
+    }) as KVNamespace["getWithMetadata"],
   });
   return { kv, counter };
 }
@@ -65,23 +63,15 @@ function countingKv() {
 /** D1 that counts the statements prepared on it. */
 function countingD1() {
   const counter = { queries: 0 };
-  const db = new Proxy(env.DB, {
-    get(target, prop) {
-      if (prop === "prepare") {
-        return (query: string) => {
-          counter.queries += 1;
-          return target.prepare(query);
-        };
-      }
-      if (prop === "batch") {
-        return (statements: D1PreparedStatement[]) => {
-          counter.queries += statements.length;
-          return target.batch(statements);
-        };
-      }
-      const value = Reflect.get(target, prop, target) as unknown;
-      return typeof value === "function" ? value.bind(target) : value;
+  const db = wrapBinding(env.DB, {
+    prepare: (query: string) => {
+      counter.queries += 1;
+      return env.DB.prepare(query);
     },
+    batch: ((statements: D1PreparedStatement[]) => {
+      counter.queries += statements.length;
+      return env.DB.batch(statements);
+    }) as D1Database["batch"],
   });
   return { db, counter };
 }

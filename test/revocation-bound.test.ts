@@ -3,24 +3,17 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { KV_PREFIX } from "../src/auth/kv-storage";
 import { lookupSession } from "../src/auth/validate";
 import { readConfig } from "../src/config";
-import { call, callIn, rawToken, signUp } from "./helpers";
+import { call, callIn, rawToken, signUp, wrapBinding } from "./helpers";
 
 /**
  * KV as another location sees it: it keeps serving the copies it had cached
  * when `snapshot` was taken, whatever was deleted since.
  */
 function staleKv(snapshot: Map<string, KVNamespaceGetWithMetadataResult<string, unknown>>): KVNamespace {
-  return new Proxy(env.SESSION_KV, {
-    get(target, prop) {
-      if (prop === "getWithMetadata") {
-        return async (key: string) => (snapshot.has(key) ? snapshot.get(key) : target.getWithMetadata(key, "text"));
-      }
-      if (prop === "get") {
-        return async (key: string) => (snapshot.has(key) ? snapshot.get(key)!.value : target.get(key, "text"));
-      }
-      const value = Reflect.get(target, prop, target) as unknown;
-      return typeof value === "function" ? value.bind(target) : value;
-    },
+  const kv = env.SESSION_KV;
+  return wrapBinding(kv, {
+    getWithMetadata: (async (key: string) => (snapshot.has(key) ? snapshot.get(key) : kv.getWithMetadata(key, "text"))) as KVNamespace["getWithMetadata"],
+    get: (async (key: string) => (snapshot.has(key) ? snapshot.get(key)!.value : kv.get(key, "text"))) as KVNamespace["get"],
   });
 }
 
