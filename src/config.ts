@@ -16,7 +16,7 @@ export interface RateLimitConfig {
   credentials: RateLimitRule;
   /** Per client address on the other `/api/auth` routes (`RATE_LIMIT_AUTH`). @default 600 per 60 s */
   auth: RateLimitRule;
-  /** Per recipient on the routes that send mail to any address (`RATE_LIMIT_MAIL`). @default 3 per 900 s */
+  /** Per recipient inbox on the routes that send mail to any address (`RATE_LIMIT_MAIL`). @default 3 per 900 s */
   mail: RateLimitRule;
   /** Consecutive failed sign-ins per account before it must wait. @default 5, then 30 s doubling to 900 s */
   lockout: LockoutPolicy;

@@ -26,9 +26,9 @@ const CREDENTIAL_ROUTES = [
 
 /**
  * Routes that send mail to the address in the body, whoever asks: counted per
- * recipient as well, so requests from many addresses cannot flood one inbox.
+ * recipient inbox as well, so requests from many addresses cannot flood one.
  */
-const MAIL_ROUTES = ["/request-password-reset", "/send-verification-email"];
+const MAIL_ROUTES = ["/sign-up/email", "/request-password-reset", "/send-verification-email"];
 
 /**
  * Session reads are not counted: they answer from KV, and a token that is not
@@ -72,11 +72,11 @@ export function rateLimit() {
     const headers = rateLimitHeaders(result, rule);
     if (!result.allowed) return errorResponse("RATE_LIMITED", { headers });
 
-    const recipient = c.req.method === "POST" && MAIL_ROUTES.includes(route) ? await bodyEmail(c) : null;
+    const recipient = c.req.method === "POST" && MAIL_ROUTES.includes(route) ? await mailRecipient(c, route) : null;
     if (recipient) {
       let mailed: RateLimitResult;
       try {
-        mailed = await limiter(c.env, `mail:${recipient}`).consume(mail);
+        mailed = await limiter(c.env, recipient).consume(mail);
       } catch (error) {
         console.error("rate limiter unavailable for a recipient:", error);
         return errorResponse("RATE_LIMITER_UNAVAILABLE", { headers });
@@ -167,6 +167,40 @@ function stricter(rule: RateLimitRule): RateLimitRule {
 async function signInAccount(c: Context<AppEnv>): Promise<string | null> {
   const email = await bodyEmail(c);
   return email ? accountKey(email) : null;
+}
+
+/**
+ * The recipient key of a mail route's request, or `null` when it is not
+ * counted: a signed-in user asking for their own verification mail is not
+ * (nobody else can use up their allowance), and neither is a body without an
+ * email (Better Auth refuses it).
+ */
+async function mailRecipient(c: Context<AppEnv>, route: string): Promise<string | null> {
+  const email = await bodyEmail(c);
+  if (!email) return null;
+  if (route === "/send-verification-email") {
+    const { user } = await lookupSession(c.env, c.req.raw.headers, { disableRefresh: true });
+    if (user && user.email.toLowerCase() === email) return null;
+  }
+  return recipientKey(email);
+}
+
+/**
+ * One key per inbox: `mail:<address>`, lower-cased, without a `+tag` in the
+ * local part, and for Gmail without dots, so `Victim+1@…` and `v.ictim@gmail.com`
+ * count against the same allowance as the address they deliver to.
+ */
+export function recipientKey(email: string): string {
+  const normalised = email.trim().toLowerCase();
+  const at = normalised.lastIndexOf("@");
+  if (at < 1) return `mail:${normalised}`;
+  let local = normalised.slice(0, at).split("+")[0] || normalised.slice(0, at);
+  let domain = normalised.slice(at + 1);
+  if (domain === "gmail.com" || domain === "googlemail.com") {
+    local = local.replaceAll(".", "");
+    domain = "gmail.com";
+  }
+  return `mail:${local}@${domain}`;
 }
 
 /** The `email` of a JSON body, trimmed and lower-cased; `null` when there is none. */
