@@ -11,9 +11,9 @@
  * Every user of this service has a password (there is no social sign-in), so
  * a user row with no account that is older than a sign-up takes is such a
  * leftover, and it holds nothing: no password, no session. It is deleted when
- * its email signs up again, and by the hourly purge.
+ * its email signs up again, and by the hourly purge (within a day).
  */
-import { and, eq, inArray, lt, notExists } from "drizzle-orm";
+import { and, eq, gt, inArray, lt, notExists } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { account, user } from "../db/schema";
 
@@ -23,6 +23,14 @@ import { account, user } from "../db/schema";
  * hashed before either), so a minute is far beyond any sign-up in progress.
  */
 export const ABANDONED_AFTER_MS = 60_000;
+
+/**
+ * How far back the purge looks. It runs hourly, so a day covers missed runs;
+ * older leftovers are cleared when their email signs up again. Looking only
+ * at recent rows (`user_created_at_idx`) keeps the hourly run from reading
+ * the whole user table.
+ */
+export const PURGE_LOOKBACK_MS = 86_400_000;
 
 /** User rows without an account, created before `now - ABANDONED_AFTER_MS`. */
 function abandoned(db: Db, now: number) {
@@ -46,9 +54,13 @@ export async function deleteAbandonedUser(db: Db, email: string, now: number = D
   return deleted.length > 0;
 }
 
-/** Deletes up to `limit` left-over user rows; returns how many went. */
+/** Deletes up to `limit` left-over user rows created in the last {@link PURGE_LOOKBACK_MS}; returns how many went. */
 export async function purgeAbandonedUsers(db: Db, limit: number, now: number = Date.now()): Promise<number> {
-  const stale = await db.select({ id: user.id }).from(user).where(abandoned(db, now)).limit(limit);
+  const stale = await db
+    .select({ id: user.id })
+    .from(user)
+    .where(and(gt(user.createdAt, new Date(now - PURGE_LOOKBACK_MS)), abandoned(db, now)))
+    .limit(limit);
   if (stale.length === 0) return 0;
   const ids = stale.map((row) => row.id);
   const deleted = await db

@@ -27,14 +27,19 @@ const timestamps = {
   deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
 };
 
-export const user = sqliteTable("user", {
-  id: text("id").primaryKey(),
-  name: text("name").notNull(),
-  email: text("email").notNull().unique(),
-  emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
-  image: text("image"),
-  ...timestamps,
-});
+export const user = sqliteTable(
+  "user",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    email: text("email").notNull().unique(),
+    emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
+    image: text("image"),
+    ...timestamps,
+  },
+  // The purge looks for half-written sign-ups among recent users only.
+  (table) => [index("user_created_at_idx").on(table.createdAt)],
+);
 
 export const session = sqliteTable(
   "session",
