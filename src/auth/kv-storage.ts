@@ -101,10 +101,12 @@ export function isSessionKey(key: string): boolean {
  */
 export function kvSecondaryStorage(kv: KVNamespace, options: KvStorageOptions = {}): KvSecondaryStorage {
   const { trust, now = () => Date.now() } = options;
+  /** The trust policy for `key`, if it is a session's. */
+  const trustFor = (key: string) => (isSessionKey(key) ? trust : undefined);
 
   async function read(key: string, remembered: boolean): Promise<string | null> {
     if (isVerificationKey(key)) return null;
-    const policy = trust && isSessionKey(key) ? trust : undefined;
+    const policy = trustFor(key);
     const recalled = remembered ? policy?.recall(key) : undefined;
     if (recalled) return recalled.exp === null || recalled.exp > now() ? recalled.value : null;
     const mark = policy?.begin();
@@ -116,7 +118,7 @@ export function kvSecondaryStorage(kv: KVNamespace, options: KvStorageOptions = 
 
   /** Runs a write of `key`; the isolate drops its copy both before and once the write has landed, so no read in between is kept. */
   async function change(key: string, deleted: boolean, write: () => Promise<void>): Promise<void> {
-    const session = trust && isSessionKey(key) ? trust : undefined;
+    const session = trustFor(key);
     const drop = () => (deleted ? session?.forget(key) : session?.replaced(key));
     drop();
     try {

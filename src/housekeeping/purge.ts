@@ -34,15 +34,14 @@ export interface PurgeResult {
 export async function purgeExpired(env: Env, now: number = Date.now()): Promise<PurgeResult> {
   const db = createDb(env.DB);
   const cutoff = new Date(now);
-  const result: PurgeResult = { sessions: 0, verifications: 0, abandonedUsers: 0 };
 
-  for (let batch = 0; batch < MAX_BATCHES; batch++) {
+  const sessions = await inBatches(async () => {
     const stale = await db
       .select({ id: session.id, token: session.token })
       .from(session)
       .where(or(lt(session.expiresAt, cutoff), isNotNull(session.deletedAt)))
       .limit(BATCH_SIZE);
-    if (stale.length === 0) break;
+    if (stale.length === 0) return 0;
     // KV first: a KV copy without its row would still answer for the session.
     await Promise.all(stale.map((row) => env.SESSION_KV.delete(KV_PREFIX + row.token)));
     await db.delete(session).where(
@@ -51,31 +50,36 @@ export async function purgeExpired(env: Env, now: number = Date.now()): Promise<
         stale.map((row) => row.id),
       ),
     );
-    result.sessions += stale.length;
-    if (stale.length < BATCH_SIZE) break;
-  }
+    return stale.length;
+  });
 
-  for (let batch = 0; batch < MAX_BATCHES; batch++) {
+  const verifications = await inBatches(async () => {
     const stale = await db
       .select({ id: verification.id })
       .from(verification)
       .where(or(lt(verification.expiresAt, cutoff), isNotNull(verification.deletedAt)))
       .limit(BATCH_SIZE);
-    if (stale.length === 0) break;
+    if (stale.length === 0) return 0;
     await db.delete(verification).where(
       inArray(
         verification.id,
         stale.map((row) => row.id),
       ),
     );
-    result.verifications += stale.length;
-    if (stale.length < BATCH_SIZE) break;
-  }
+    return stale.length;
+  });
 
-  for (let batch = 0; batch < MAX_BATCHES; batch++) {
-    const deleted = await purgeAbandonedUsers(db, BATCH_SIZE, now);
-    result.abandonedUsers += deleted;
-    if (deleted < BATCH_SIZE) break;
+  const abandonedUsers = await inBatches(() => purgeAbandonedUsers(db, BATCH_SIZE, now));
+  return { sessions, verifications, abandonedUsers };
+}
+
+/** Runs `batch` (which removes up to `BATCH_SIZE` rows and says how many) until a batch comes up short or `MAX_BATCHES` have run; returns the total. */
+async function inBatches(batch: () => Promise<number>): Promise<number> {
+  let total = 0;
+  for (let run = 0; run < MAX_BATCHES; run++) {
+    const removed = await batch();
+    total += removed;
+    if (removed < BATCH_SIZE) break;
   }
-  return result;
+  return total;
 }
