@@ -50,5 +50,6 @@ export function cpuBetween(before, after) {
   for (const [pid, { pgid }] of before.ours) if (!after.ours.has(pid)) restarted.add(pgid);
   for (const [pid, { pgid }] of after.ours) if (!before.ours.has(pid)) restarted.add(pgid);
   const cores = Math.min(os.cpus().length, Math.max(0, after.busy - before.busy - ours) / ticksPerSecond / seconds);
-  return { otherCpuCores: round(cores, 2), restartedGroups: [...restarted].map((pgid) => processGroups().get(pgid) ?? String(pgid)) };
+  const names = processGroups();
+  return { otherCpuCores: round(cores, 2), restartedGroups: [...restarted].map((pgid) => names.get(pgid) ?? String(pgid)) };
 }
