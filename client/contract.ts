@@ -1,10 +1,119 @@
 /**
  * The contract between the auth Worker and the Workers that call it through
- * a Service Binding. Types and one string constant: importing this file pulls in no code.
+ * a Service Binding: types, the error codes and the one JSON error shape.
+ * Importing this file pulls in no library code.
  */
 
 /** The challenge every 401 carries, from the auth Worker and from the edge middleware. */
 export const WWW_AUTHENTICATE = 'Bearer realm="api"';
+
+/**
+ * Every error code the auth Worker (and the edge middleware) answers with,
+ * with its HTTP status and message. Better Auth's own codes keep Better
+ * Auth's names and messages; a code Better Auth raises that is not listed
+ * here reaches clients as the generic code of its status (`BAD_REQUEST`,
+ * `FORBIDDEN`, ...), so this table is the complete list.
+ *
+ * @example
+ * ```ts
+ * ERROR_CODES.UNAUTHORIZED.status; // 401
+ * ```
+ */
+export const ERROR_CODES = {
+  BAD_REQUEST: { status: 400, message: "The request is malformed" },
+  VALIDATION_ERROR: { status: 400, message: "A field is missing or invalid" },
+  INVALID_EMAIL: { status: 400, message: "Invalid email" },
+  PASSWORD_TOO_SHORT: { status: 400, message: "Password too short" },
+  PASSWORD_TOO_LONG: { status: 400, message: "Password too long" },
+  PASSWORD_REQUIRED: { status: 400, message: "Confirm this with your password" },
+  INVALID_PASSWORD: { status: 400, message: "Invalid password" },
+  INVALID_TOKEN: { status: 400, message: "Invalid token" },
+  EMAIL_ALREADY_VERIFIED: { status: 400, message: "Email is already verified" },
+  UNAUTHORIZED: { status: 401, message: "A valid session is required" },
+  INVALID_EMAIL_OR_PASSWORD: { status: 401, message: "Invalid email or password" },
+  FORBIDDEN: { status: 403, message: "This request is not allowed" },
+  EMAIL_NOT_VERIFIED: { status: 403, message: "Email not verified" },
+  INVALID_ORIGIN: { status: 403, message: "Invalid origin" },
+  MISSING_OR_NULL_ORIGIN: { status: 403, message: "Missing or null Origin" },
+  CROSS_SITE_NAVIGATION_LOGIN_BLOCKED: {
+    status: 403,
+    message: "Cross-site navigation login blocked. This request appears to be a CSRF attack.",
+  },
+  INVALID_CALLBACK_URL: { status: 403, message: "Invalid callbackURL" },
+  INVALID_REDIRECT_URL: { status: 403, message: "Invalid redirectURL" },
+  NOT_FOUND: { status: 404, message: "No route matches this request" },
+  SESSION_NOT_FOUND: { status: 404, message: "You have no session with this id" },
+  METHOD_NOT_ALLOWED: { status: 405, message: "This method is not allowed here" },
+  PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large" },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Send the request body as application/json" },
+  USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL: { status: 422, message: "User already exists. Use another email." },
+  RATE_LIMITED: { status: 429, message: "Too many requests; retry later" },
+  TOO_MANY_ATTEMPTS: { status: 429, message: "Too many failed sign-ins for this account; retry later" },
+  TOO_MANY_EMAILS: { status: 429, message: "Too many emails were requested for this address; retry later" },
+  MISCONFIGURED: { status: 500, message: "The auth service is misconfigured" },
+  INTERNAL_ERROR: { status: 500, message: "Internal error" },
+  SERVICE_UNAVAILABLE: { status: 503, message: "A storage service is unavailable; retry later" },
+  RATE_LIMITER_UNAVAILABLE: { status: 503, message: "Rate limiting is unavailable; retry later" },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The JSON body of every error response. */
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+}
+
+/** The code that stands for a status when nothing more precise is known. */
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: "BAD_REQUEST",
+  401: "UNAUTHORIZED",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  405: "METHOD_NOT_ALLOWED",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+  429: "RATE_LIMITED",
+  503: "SERVICE_UNAVAILABLE",
+};
+
+/** Whether `code` is one of {@link ERROR_CODES}. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === "string" && Object.hasOwn(ERROR_CODES, code);
+}
+
+/**
+ * The code to answer with: `code` when it is listed, otherwise the generic
+ * code of `status`. The status of the answer is then the code's own.
+ *
+ * @example
+ * ```ts
+ * errorCodeFor(400, "SOMETHING_UNLISTED"); // "BAD_REQUEST"
+ * ```
+ */
+export function errorCodeFor(status: number, code?: unknown): ErrorCode {
+  if (isErrorCode(code)) return code;
+  return STATUS_CODES[status] ?? (status >= 500 ? "INTERNAL_ERROR" : "BAD_REQUEST");
+}
+
+/**
+ * The JSON error response for `code`: its status, `{ code, message }`,
+ * `Cache-Control: no-store`, and `WWW-Authenticate` on a 401.
+ *
+ * @example
+ * ```ts
+ * return errorResponse("UNAUTHORIZED");
+ * ```
+ */
+export function errorResponse(code: ErrorCode, init: { message?: string; headers?: HeadersInit } = {}): Response {
+  const { status, message } = ERROR_CODES[code];
+  const headers = new Headers(init.headers);
+  headers.set("content-type", "application/json; charset=UTF-8");
+  headers.set("cache-control", "no-store");
+  if (status === 401) headers.set("www-authenticate", WWW_AUTHENTICATE);
+  const body: ErrorBody = { code, message: init.message ?? message };
+  return new Response(JSON.stringify(body), { status, headers });
+}
 
 /** The signed-in user. */
 export interface SessionUser {

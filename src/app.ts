@@ -4,11 +4,11 @@
  */
 import { Hono } from "hono";
 import { cors } from "hono/cors";
-import { getConfig } from "./config";
 import { errorResponse, handleError } from "./errors";
 import { authRoutes } from "./routes/auth";
 import { healthRoutes } from "./routes/health";
 import { meRoutes } from "./routes/me";
+import { getRuntime } from "./runtime";
 import type { AppEnv } from "./types";
 
 /**
@@ -23,7 +23,7 @@ export const app = new Hono<AppEnv>();
 
 // Front ends on TRUSTED_ORIGINS may call the API from the browser, with cookies or bearer tokens.
 const corsForTrustedOrigins = cors({
-  origin: (origin, c) => (getConfig(c.env).trustedOrigins.includes(origin) ? origin : null),
+  origin: (origin, c) => (getRuntime(c.env).config.trustedOrigins.includes(origin) ? origin : null),
   credentials: true,
   allowMethods: ["GET", "POST"],
   allowHeaders: ["content-type", "authorization", "x-auth-mode"],

@@ -27,7 +27,7 @@ export interface RateLimitConfig {
  *
  * @example
  * ```ts
- * const { sessionExpiresIn } = getConfig(env);
+ * const { sessionExpiresIn } = readConfig(env);
  * ```
  */
 export interface Config {
@@ -136,18 +136,6 @@ export function readConfig(env: Env): Config {
       },
     },
   };
-}
-
-const configs = new WeakMap<Env, Config>();
-
-/** {@link readConfig}, once per isolate and environment. */
-export function getConfig(env: Env): Config {
-  let config = configs.get(env);
-  if (!config) {
-    config = readConfig(env);
-    configs.set(env, config);
-  }
-  return config;
 }
 
 /** Reads `"<limit>/<window seconds>"`, e.g. `"10/60"`. */

@@ -1,76 +1,40 @@
 /**
- * The Worker's error codes and its single JSON error shape.
- *
- * Every error the Worker returns is `{ "code": "UPPER_SNAKE", "message": "…" }`,
- * the same shape Better Auth uses for its own errors, so clients parse one
- * shape whichever layer refused them.
+ * Errors on the server side: the codes and the JSON shape come from
+ * `client/contract.ts` (one table, shared with consumer Workers); this file
+ * turns failures into those answers. `docs/errors.md` lists the codes.
  */
-import { isAPIError } from "better-auth/api";
+import { APIError, isAPIError } from "better-auth/api";
 import type { Context } from "hono";
-import { HTTPException } from "hono/http-exception";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ERROR_CODES, type ErrorCode, errorCodeFor, errorResponse } from "../client/contract";
+
+export { ERROR_CODES, type ErrorCode, errorCodeFor, errorResponse };
 
 /**
- * Every error code the Worker itself returns, with its status and message.
+ * An error with one of {@link ERROR_CODES}, as Better Auth throws them: from
+ * a plugin hook or endpoint it becomes the JSON answer, and an `auth.api.*`
+ * caller receives it as it is.
  *
  * @example
  * ```ts
- * ERROR_CODES.UNAUTHORIZED.status; // 401
+ * throw apiError("TOO_MANY_ATTEMPTS", { headers: { "retry-after": "30" } });
  * ```
  */
-export const ERROR_CODES = {
-  NOT_FOUND: { status: 404, message: "No route matches this request" },
-  METHOD_NOT_ALLOWED: { status: 405, message: "This method is not allowed here" },
-  UNAUTHORIZED: { status: 401, message: "A valid session is required" },
-  SESSION_NOT_FOUND: { status: 404, message: "You have no session with this id" },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Send the request body as application/json" },
-  PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large" },
-  RATE_LIMITED: { status: 429, message: "Too many requests; retry later" },
-  TOO_MANY_ATTEMPTS: { status: 429, message: "Too many failed sign-ins for this account; retry later" },
-  TOO_MANY_EMAILS: { status: 429, message: "Too many emails were requested for this address; retry later" },
-  RATE_LIMITER_UNAVAILABLE: { status: 503, message: "Rate limiting is unavailable; retry later" },
-  SERVICE_UNAVAILABLE: { status: 503, message: "A storage service is unavailable; retry later" },
-  MISCONFIGURED: { status: 500, message: "The auth service is misconfigured" },
-  INTERNAL_ERROR: { status: 500, message: "Internal error" },
-} as const satisfies Record<string, { status: ContentfulStatusCode; message: string }>;
-
-export type ErrorCode = keyof typeof ERROR_CODES;
-
-/** The JSON body of every error response. */
-export interface ErrorBody {
-  code: ErrorCode | (string & {});
-  message: string;
-}
-
-/**
- * Builds the JSON error response for `code`.
- *
- * @example
- * ```ts
- * return errorResponse("NOT_FOUND");
- * ```
- */
-export function errorResponse(code: ErrorCode, init?: { message?: string; headers?: HeadersInit }): Response {
+export function apiError(code: ErrorCode, init: { message?: string; headers?: Record<string, string> } = {}): APIError {
   const { status, message } = ERROR_CODES[code];
-  const headers = new Headers(init?.headers);
-  headers.set("content-type", "application/json; charset=UTF-8");
-  headers.set("cache-control", "no-store");
-  const body: ErrorBody = { code, message: init?.message ?? message };
-  return new Response(JSON.stringify(body), { status, headers });
+  return new APIError(status, { code, message: init.message ?? message }, init.headers);
 }
 
 /**
- * An `HTTPException` that carries the complete JSON error response, for
- * middleware that has to stop a request.
- *
- * @example
- * ```ts
- * throw apiError("UNAUTHORIZED", { headers: { "WWW-Authenticate": "Bearer" } });
- * ```
+ * An error of Better Auth's (or ours) brought into the table: an unlisted
+ * code becomes the generic code of its status, and the status becomes the
+ * code's own. Returns `error` itself when it already conforms.
  */
-export function apiError(code: ErrorCode, init?: { message?: string; headers?: HeadersInit }): HTTPException {
-  const res = errorResponse(code, init);
-  return new HTTPException(ERROR_CODES[code].status, { res, message: res.statusText });
+export function conforming(error: APIError): APIError {
+  const body = error.body as { code?: unknown; message?: unknown } | undefined;
+  const code = errorCodeFor(error.statusCode, body?.code);
+  if (code === body?.code && ERROR_CODES[code].status === error.statusCode) return error;
+  const message = typeof body?.message === "string" && body.message ? body.message : undefined;
+  return apiError(code, { message, headers: error.headers as Record<string, string> | undefined });
 }
 
 /** Raised when configuration is missing or unsafe; surfaces as `MISCONFIGURED`. */
@@ -78,43 +42,31 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-/** Raised when D1, KV or the Durable Object fails; surfaces as a 503. */
-export class StorageUnavailableError extends Error {
-  override name = "StorageUnavailableError";
-  constructor(store: "D1" | "KV" | "RateLimiter", cause: unknown) {
-    super(`${store} is unavailable`, { cause });
+/**
+ * Raised when D1 or KV fails. It is one of Better Auth's `APIError`s (503,
+ * `SERVICE_UNAVAILABLE`), so Better Auth passes it on instead of turning it
+ * into a 500 or a "no session".
+ */
+export class StorageUnavailableError extends APIError {
+  readonly store: "D1" | "KV";
+  constructor(store: "D1" | "KV", cause: unknown) {
+    super(503, { code: "SERVICE_UNAVAILABLE", message: ERROR_CODES.SERVICE_UNAVAILABLE.message, cause });
+    this.store = store;
   }
-}
-
-/** Whether `err`, or an error it wraps, is a storage failure. */
-function isStorageFailure(err: unknown): boolean {
-  for (let current = err, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
-    if (current instanceof StorageUnavailableError) return true;
-  }
-  return false;
 }
 
 /** `app.onError`: one shape for everything, no stack traces to the client. */
 export function handleError(err: Error, c: Context): Response {
-  if (err instanceof HTTPException) {
-    if (err.res) return err.res;
-    const code = (Object.keys(ERROR_CODES) as ErrorCode[]).find((name) => ERROR_CODES[name].status === err.status);
-    const response = errorResponse(code ?? (err.status >= 500 ? "INTERNAL_ERROR" : "NOT_FOUND"), { message: err.message || undefined });
-    return new Response(response.body, { status: err.status, headers: response.headers });
-  }
   if (err instanceof ConfigError) {
     // The detail goes to the operator's log, not to the client.
     console.error(`configuration error: ${err.message}`);
     return errorResponse("MISCONFIGURED");
   }
-  if (isStorageFailure(err)) {
-    console.error(`storage unavailable on ${c.req.method} ${c.req.path}:`, err);
-    return errorResponse("SERVICE_UNAVAILABLE");
-  }
   if (isAPIError(err)) {
-    // Better Auth's own errors already have our shape; keep their status and code.
-    const body = { code: err.body?.code ?? "INTERNAL_ERROR", message: err.body?.message ?? err.message };
-    return Response.json(body, { status: err.statusCode, headers: { "cache-control": "no-store" } });
+    if (err instanceof StorageUnavailableError) console.error(`${err.store} unavailable on ${c.req.method} ${c.req.path}:`, err.cause);
+    const answer = conforming(err);
+    const body = answer.body as { code: ErrorCode; message: string };
+    return errorResponse(body.code, { message: body.message, headers: answer.headers as HeadersInit });
   }
   console.error(`unhandled error on ${c.req.method} ${c.req.path}:`, err);
   return errorResponse("INTERNAL_ERROR");

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ABANDONED_AFTER_MS, PURGE_LOOKBACK_MS } from "../src/auth/abandoned-users";
+import { ABANDONED_AFTER_MS, PURGE_LOOKBACK_MS } from "../src/housekeeping/abandoned-users";
 import { purgeExpired } from "../src/housekeeping/purge";
 import { call, callWith, PASSWORD, signIn, signUp, uniqueEmail, wrapBinding } from "./helpers";
 

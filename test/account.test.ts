@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { readOutbox } from "../src/auth/mailer";
+import { readOutbox } from "../src/mail";
 import {
   call,
   callWith,
@@ -48,8 +48,8 @@ describe("email verification", () => {
     const client = await signUp();
     const mail = await latestMail(client.email, "verify-email");
     const response = await call(`/api/auth/verify-email?token=${encodeURIComponent(`${mail.token}x`)}`);
-    expect(response.status).toBe(401);
-    expect(await response.json()).toMatchObject({ code: expect.any(String) });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: "INVALID_TOKEN" });
     expect((await userRow(client.email))?.email_verified).toBe(0);
   });
 

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { AUTH_BODY_LIMIT_BYTES } from "../src/routes/auth";
+import { AUTH_BODY_LIMIT_BYTES } from "../src/auth/plugin/http";
 import { call, callWith, getSession, ORIGIN, PASSWORD, signUp } from "./helpers";
 
 async function expectJsonError(response: Response, status: number, code?: string | RegExp) {

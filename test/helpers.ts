@@ -1,6 +1,6 @@
 import { createExecutionContext, runInDurableObject, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { KV_PREFIX } from "../src/auth/kv-storage";
+import { KV_PREFIX } from "../src/sessions/kv-storage";
 import worker from "../src/index";
 
 export const ORIGIN = "https://auth.example.com";

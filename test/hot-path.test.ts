@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { getAuth } from "../src/auth";
-import { kvSecondaryStorage } from "../src/auth/kv-storage";
-import { SessionTrust } from "../src/auth/session-trust";
-import { lookupSession } from "../src/auth/validate";
+import { getRuntime } from "../src/runtime";
+import { kvSecondaryStorage } from "../src/sessions/kv-storage";
+import { SessionTrust } from "../src/sessions/trust";
+import { lookupSession } from "../src/sessions/lookup";
 import { readConfig } from "../src/config";
 import { callIn, editCachedSession, kvHasSession, rawToken, sessionRow, signUp, wrapBinding } from "./helpers";
 
@@ -180,7 +180,7 @@ describe("the isolate's memory of a session", () => {
     vi.setSystemTime(start + MEMORY_SECONDS * 1000);
     expect((await callIn(neighbour, "/api/me", { headers: bearer })).status).toBe(401);
     // A fresh check never uses the memory.
-    expect((await lookupSession(here, new Headers(bearer), { fresh: true })).session).toBeNull();
+    expect((await lookupSession(getRuntime(here), new Headers(bearer), { fresh: true })).session).toBeNull();
   });
 
   it("sees a change made in the same isolate at once", async () => {
@@ -224,7 +224,7 @@ describe("the isolate's memory of a session", () => {
   it("does not remember a copy read while a deletion or a write here was still on its way to KV", async () => {
     const gated = gatedKv();
     let live = true;
-    const storage = kvSecondaryStorage(gated.kv, { trust: new SessionTrust(async () => live, 30, 10) });
+    const storage = kvSecondaryStorage(gated.kv, { trust: new SessionTrust({ confirm: async () => live, boundSeconds: 30, memorySeconds: 10 }) });
     await storage.set("token", "first", 3600);
     expect(await storage.readSession("token")).toBe("first");
 
@@ -270,38 +270,38 @@ describe("the isolate's memory of a session", () => {
 
   it("does not remember a copy whose read was under way when the session was deleted or rewritten here", async () => {
     let answer!: (live: boolean) => void;
-    const trust = new SessionTrust(() => new Promise<boolean>((resolve) => (answer = resolve)), 30, 10);
+    const trust = new SessionTrust({ confirm: () => new Promise<boolean>((resolve) => (answer = resolve)), boundSeconds: 30, memorySeconds: 10 });
     const copy = { value: "{}", exp: null };
 
     // Deleted while D1 was being asked: neither the confirmation nor the copy is kept.
     const read = trust.begin();
-    const accepted = trust.accept("token", copy, read);
+    const accepted = trust.accept("token", copy, read, "cached");
     trust.forget("token");
     answer(true);
     expect(await accepted).toBe(true);
-    expect(trust.recall("token")).toBeUndefined();
-    const again = trust.accept("token", copy, trust.begin());
+    expect(trust.recall("token", "cached")).toBeUndefined();
+    const again = trust.accept("token", copy, trust.begin(), "cached");
     answer(false);
     expect(await again).toBe(false);
 
     // Rewritten while the read was under way: the confirmation is kept, the old copy is not.
     const second = trust.begin();
-    const confirmed = trust.accept("other", copy, second);
+    const confirmed = trust.accept("other", copy, second, "cached");
     trust.replaced("other");
     answer(true);
     expect(await confirmed).toBe(true);
-    expect(trust.recall("other")).toBeUndefined();
-    expect(await trust.accept("other", copy, trust.begin())).toBe(true);
-    expect(trust.recall("other")).toMatchObject(copy);
+    expect(trust.recall("other", "cached")).toBeUndefined();
+    expect(await trust.accept("other", copy, trust.begin(), "cached"), "cached").toBe(true);
+    expect(trust.recall("other", "cached")).toMatchObject(copy);
 
     // Past the 10,000 changes it tracks, a read older than the oldest one dropped is not remembered either.
     const old = trust.begin();
     trust.replaced("late");
     for (let i = 0; i < 10_000; i++) trust.replaced(`filler-${i}`);
-    const late = trust.accept("late", copy, old);
+    const late = trust.accept("late", copy, old, "cached");
     answer(true);
     expect(await late).toBe(true);
-    expect(trust.recall("late")).toBeUndefined();
+    expect(trust.recall("late", "cached")).toBeUndefined();
   });
 });
 
@@ -309,8 +309,8 @@ describe("the fast path", () => {
   it("answers exactly what Better Auth's getSession answers", async () => {
     const client = await signUp();
     for (const headers of [new Headers({ cookie: client.cookie }), new Headers({ authorization: `Bearer ${client.bearer}` })]) {
-      const fast = await lookupSession(env, headers);
-      const reference = await getAuth(env).api.getSession({ headers, query: { disableRefresh: true } });
+      const fast = await lookupSession(getRuntime(env), headers);
+      const reference = await getRuntime(env).auth.api.getSession({ headers, query: { disableRefresh: true } });
       const { token: _token, ...session } = reference!.session;
       expect(fast.user).toEqual(reference!.user);
       expect(fast.session).toEqual(session);

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { AtomicOperationUnsupportedError, KV_PREFIX, kvSecondaryStorage } from "../src/auth/kv-storage";
+import { AtomicOperationUnsupportedError, KV_PREFIX, kvSecondaryStorage } from "../src/sessions/kv-storage";
 import { StorageUnavailableError } from "../src/errors";
 import { call, editCachedSession, getSession, kvHasSession, rawToken, sessionRow, signUp } from "./helpers";
 

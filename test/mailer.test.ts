@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { outboxMailer, readOutbox, resetPasswordMail, sendEmailMailer, verificationMail } from "../src/auth/mailer";
+import { outboxMailer, readOutbox, resetPasswordMail, sendEmailMailer, verificationMail } from "../src/mail";
 
 describe("mailer", () => {
   it("the send_email transport hands the message to the EMAIL binding", async () => {

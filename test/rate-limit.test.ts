@@ -2,8 +2,8 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { clientKey, NO_ADDRESS_KEY, normaliseAddress } from "../src/rate-limit/client-key";
-import { readOutbox } from "../src/auth/mailer";
-import { recipientKey } from "../src/middleware/rate-limit";
+import { readOutbox } from "../src/mail";
+import { recipientKey } from "../src/rate-limit/keys";
 import { call, callWith, expireWindows, limiterFor as stub, PASSWORD, randomIp, settle, signUp, uniqueEmail, wrapBinding } from "./helpers";
 
 /** A sign-in with a wrong password for a fresh email (no account lockout involved). */

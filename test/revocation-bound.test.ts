@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { KV_PREFIX } from "../src/auth/kv-storage";
-import { lookupSession } from "../src/auth/validate";
+import { KV_PREFIX } from "../src/sessions/kv-storage";
+import { getRuntime } from "../src/runtime";
+import { lookupSession } from "../src/sessions/lookup";
 import { readConfig } from "../src/config";
 import { call, callIn, rawToken, signUp, wrapBinding } from "./helpers";
 
@@ -68,7 +69,7 @@ describe("revocation across locations", () => {
     vi.setSystemTime(Date.now() + (BOUND_SECONDS - 1) * 1000);
     expect((await callIn(remote, "/api/me", { headers: bearer })).status).toBe(200);
     // ...but a fresh check there ignores every cache,
-    expect((await lookupSession(remote, new Headers(bearer), { fresh: true })).session).toBeNull();
+    expect((await lookupSession(getRuntime(remote), new Headers(bearer), { fresh: true })).session).toBeNull();
     // and once the bound has passed it asks D1 again and refuses the session.
     vi.setSystemTime(Date.now() + 2_000);
     expect((await callIn(remote, "/api/me", { headers: bearer })).status).toBe(401);

@@ -1,14 +1,14 @@
 /**
  * The cron job: removes expired or tombstoned sessions (and their KV copies),
  * expired verification rows, and user rows a failed sign-up left without a
- * password (`auth/abandoned-users.ts`).
+ * password (`abandoned-users.ts`).
  *
  * Rows go in batches so one run stays well inside a Worker's limits however
  * much has piled up; what a run leaves is picked up by the next one.
  */
 import { inArray, isNotNull, lt, or } from "drizzle-orm";
-import { purgeAbandonedUsers } from "../auth/abandoned-users";
-import { KV_PREFIX } from "../auth/kv-storage";
+import { KV_PREFIX } from "../sessions/kv-storage";
+import { purgeAbandonedUsers } from "./abandoned-users";
 import { createDb } from "../db/client";
 import { session, verification } from "../db/schema";
 

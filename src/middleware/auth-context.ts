@@ -1,6 +1,7 @@
 /** `authContextMiddleware()`: the session on the Hono context. */
 import { createMiddleware } from "hono/factory";
-import { lookupSession } from "../auth/validate";
+import { getRuntime } from "../runtime";
+import { lookupSession } from "../sessions/lookup";
 import type { AppEnv } from "../types";
 
 /**
@@ -18,7 +19,7 @@ import type { AppEnv } from "../types";
  */
 export function authContextMiddleware() {
   return createMiddleware<AppEnv>(async function authContext(c, next) {
-    const { user, session, setCookies } = await lookupSession(c.env, c.req.raw.headers);
+    const { user, session, setCookies } = await lookupSession(getRuntime(c.env), c.req.raw.headers);
     c.set("user", user);
     c.set("session", session);
     for (const cookie of setCookies) c.header("set-cookie", cookie, { append: true });

@@ -1,14 +1,12 @@
 /** `requireAuth()`: the guard for routes that need a session. */
 import { createMiddleware } from "hono/factory";
-import { WWW_AUTHENTICATE } from "../../client/contract";
 import { apiError } from "../errors";
+import { getRuntime } from "../runtime";
+import { lookupSession } from "../sessions/lookup";
 import type { AppEnv, SessionRecord, SessionUser } from "../types";
-import { lookupSession } from "../auth/validate";
 
 /** What `requireAuth()` guarantees to the handlers after it. */
 export type AuthedEnv = AppEnv & { Variables: { user: SessionUser; session: SessionRecord } };
-
-export { WWW_AUTHENTICATE };
 
 /**
  * Refuses requests without a valid session: `401 {"code":"UNAUTHORIZED"}` with
@@ -24,13 +22,11 @@ export function requireAuth() {
   return createMiddleware<AuthedEnv>(async function requireAuth(c, next) {
     let { user, session } = c.var as Partial<AppEnv["Variables"]>;
     if (session === undefined) {
-      const found = await lookupSession(c.env, c.req.raw.headers);
+      const found = await lookupSession(getRuntime(c.env), c.req.raw.headers);
       ({ user, session } = found);
       for (const cookie of found.setCookies) c.header("set-cookie", cookie, { append: true });
     }
-    if (!session || !user) {
-      throw apiError("UNAUTHORIZED", { headers: { "WWW-Authenticate": WWW_AUTHENTICATE } });
-    }
+    if (!session || !user) throw apiError("UNAUTHORIZED");
     c.set("user", user);
     c.set("session", session);
     await next();

@@ -6,7 +6,8 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { AuthServiceRpc, ValidatedSession, ValidateOptions } from "../../client/contract";
 import { app } from "../app";
-import { lookupSession } from "../auth/validate";
+import { getRuntime } from "../runtime";
+import { lookupSession } from "../sessions/lookup";
 
 /** The only request headers that carry credentials. */
 const CREDENTIAL_HEADERS = ["cookie", "authorization"] as const;
@@ -42,7 +43,7 @@ export class AuthService extends WorkerEntrypoint<Env> implements AuthServiceRpc
 
   private async validate(headers: Headers, options: ValidateOptions): Promise<ValidatedSession | null> {
     if (!headers.has("cookie") && !headers.has("authorization")) return null;
-    const { user, session, setCookies } = await lookupSession(this.env, headers, { fresh: options?.fresh === true });
+    const { user, session, setCookies } = await lookupSession(getRuntime(this.env), headers, { fresh: options?.fresh === true });
     return user && session ? { user, session, setCookies } : null;
   }
 }

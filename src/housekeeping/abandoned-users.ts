@@ -15,6 +15,7 @@
  */
 import { and, eq, gt, inArray, lt, notExists } from "drizzle-orm";
 import type { Db } from "../db/client";
+import { surfaced } from "../db/outage";
 import { account, user } from "../db/schema";
 
 /**
@@ -47,10 +48,12 @@ function abandoned(db: Db, now: number) {
  * @returns whether a row was deleted
  */
 export async function deleteAbandonedUser(db: Db, email: string, now: number = Date.now()): Promise<boolean> {
-  const deleted = await db
-    .delete(user)
-    .where(and(eq(user.email, email.toLowerCase()), abandoned(db, now)))
-    .returning({ id: user.id });
+  const deleted = await surfaced(
+    db
+      .delete(user)
+      .where(and(eq(user.email, email.toLowerCase()), abandoned(db, now)))
+      .returning({ id: user.id }),
+  );
   return deleted.length > 0;
 }
 

@@ -18,42 +18,27 @@
  * between is kept; other isolates at the same location see a deletion once
  * KV shows it there plus up to `memorySeconds`, never later than the bound.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
+import { BoundedMap } from "./bounded-map";
+import type { ReadMode } from "./read-mode";
 
 /** Sessions remembered per isolate; the oldest go first. */
 const MAX_ENTRIES = 10_000;
-
-/** `skip`: ignore cached copies; `confirm`: use a copy only once D1 confirms it, on every read. */
-type ReadMode = "skip" | "confirm";
-
-const readMode = new AsyncLocalStorage<ReadMode>();
-
-/**
- * Runs `work` with every cached session copy ignored: session checks inside
- * read D1 (the primary) directly.
- *
- * @example
- * ```ts
- * const session = await withFreshReads(() => auth.api.getSession({ headers }));
- * ```
- */
-export function withFreshReads<T>(work: () => Promise<T>): Promise<T> {
-  return readMode.run("skip", work);
-}
-
-/**
- * Runs `work` with every cached session copy confirmed against D1 before it
- * is used, so a session revoked elsewhere cannot act, while Better Auth can
- * still update the copies of live sessions (a renamed user, for one).
- */
-export function withConfirmedReads<T>(work: () => Promise<T>): Promise<T> {
-  return readMode.run("confirm", work);
-}
 
 /** A session copy as KV returned it: the value and its real expiry (epoch ms, `null` for never). */
 export interface SessionCopy {
   value: string;
   exp: number | null;
+}
+
+export interface SessionTrustOptions {
+  /** Whether D1 holds a live session for this token. */
+  confirm: (token: string) => Promise<boolean>;
+  /** How long a confirmation lasts, in seconds; 0 asks D1 on every check. */
+  boundSeconds: number;
+  /** How long a copy read from KV is reused, in seconds; capped at `boundSeconds`, 0 reads KV on every check. @default 0 */
+  memorySeconds?: number;
+  /** The clock, in epoch milliseconds. @default Date.now */
+  now?: () => number;
 }
 
 interface Entry {
@@ -74,36 +59,34 @@ interface Change {
  *
  * @example
  * ```ts
- * const trust = new SessionTrust((token) => isLiveSession(db, token), 30, 10);
- * const copy = trust.recall(token);
+ * const trust = new SessionTrust({ confirm: (token) => isLiveSession(db, token), boundSeconds: 30, memorySeconds: 10 });
+ * const copy = trust.recall(token, "cached");
  * if (!copy) {
  *   const read = trust.begin();
  *   const fromKv = await readKv(token);
- *   if (await trust.accept(token, fromKv, read)) { ... use it ... }
+ *   if (await trust.accept(token, fromKv, read, "cached")) { ... use it ... }
  * }
  * ```
  */
 export class SessionTrust {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new BoundedMap<string, Entry>(MAX_ENTRIES);
+  private readonly confirm: (token: string) => Promise<boolean>;
+  private readonly boundSeconds: number;
   private readonly memorySeconds: number;
+  private readonly now: () => number;
   /** Recent deletions and writes here, so that a read which began before one is not remembered. */
-  private readonly changes = new Map<string, Change>();
+  private readonly changes = new BoundedMap<string, Change>(MAX_ENTRIES, (_token, change) => {
+    this.forgottenSeq = change.seq;
+  });
   private seq = 0;
   /** The newest change no longer in `changes`: reads that began before it are not remembered either. */
   private forgottenSeq = 0;
 
-  /**
-   * @param confirm whether D1 holds a live session for this token
-   * @param boundSeconds how long a confirmation lasts; 0 asks D1 on every check
-   * @param memorySeconds how long a copy read from KV is reused; capped at `boundSeconds`, 0 reads KV on every check
-   */
-  constructor(
-    private readonly confirm: (token: string) => Promise<boolean>,
-    private readonly boundSeconds: number,
-    memorySeconds = 0,
-    private readonly now: () => number = () => Date.now(),
-  ) {
-    this.memorySeconds = Math.min(memorySeconds, boundSeconds);
+  constructor(options: SessionTrustOptions) {
+    this.confirm = options.confirm;
+    this.boundSeconds = options.boundSeconds;
+    this.memorySeconds = Math.min(options.memorySeconds ?? 0, options.boundSeconds);
+    this.now = options.now ?? (() => Date.now());
   }
 
   /**
@@ -111,8 +94,8 @@ export class SessionTrust {
    * confirmation holds; `undefined` when KV must be read (and always for
    * fresh and confirmed reads).
    */
-  recall(token: string): SessionCopy | undefined {
-    if (readMode.getStore() !== undefined) return undefined;
+  recall(token: string, mode: ReadMode): SessionCopy | undefined {
+    if (mode !== "cached") return undefined;
     const entry = this.entries.get(token);
     const copy = entry?.copy;
     if (!copy) return undefined;
@@ -130,11 +113,10 @@ export class SessionTrust {
    * Whether a copy of this session, read from KV since `read` began, may be
    * used as it is; confirms it against D1 when the last confirmation is too old.
    */
-  async accept(token: string, copy: SessionCopy, read: { seq: number; at: number }): Promise<boolean> {
-    const mode = readMode.getStore();
+  async accept(token: string, copy: SessionCopy, read: { seq: number; at: number }, mode: ReadMode): Promise<boolean> {
     if (mode === "skip") return false;
     const entry = this.entries.get(token);
-    if (mode !== "confirm" && entry && this.now() - entry.confirmedAt < this.boundSeconds * 1000) {
+    if (mode === "cached" && entry && this.now() - entry.confirmedAt < this.boundSeconds * 1000) {
       this.keep(token, entry.confirmedAt, copy, read);
       return true;
     }
@@ -160,13 +142,7 @@ export class SessionTrust {
   }
 
   private changed(token: string, deleted: boolean): void {
-    this.changes.delete(token);
     this.changes.set(token, { seq: ++this.seq, deleted });
-    if (this.changes.size > MAX_ENTRIES) {
-      const [oldest, change] = this.changes.entries().next().value!;
-      this.forgottenSeq = change.seq;
-      this.changes.delete(oldest);
-    }
   }
 
   private keep(token: string, confirmedAt: number, copy: SessionCopy, read: { seq: number; at: number }): void {
@@ -174,8 +150,6 @@ export class SessionTrust {
     const changedSince = read.seq < this.forgottenSeq ? { deleted: true } : change && change.seq > read.seq ? change : undefined;
     if (changedSince?.deleted) return; // deleted here while this read was under way: what it found is gone
     const fresh = !changedSince && this.memorySeconds > 0;
-    this.entries.delete(token);
     this.entries.set(token, fresh ? { confirmedAt, copy: { ...copy, readAt: read.at } } : { confirmedAt });
-    if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
   }
 }

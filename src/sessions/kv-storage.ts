@@ -17,7 +17,7 @@
  * which is what keeps a cached session from outliving its `expiresAt`.
  *
  * A session copy is only returned when `trust` accepts it (see
- * `session-trust.ts`); otherwise Better Auth reads the session from D1.
+ * `trust.ts`); otherwise Better Auth reads the session from D1.
  * For the warm-check fast path (`readSession`), `trust` may also hand back
  * the copy this isolate read a moment ago instead of reading KV again;
  * writes and deletions here make it forget that copy.
@@ -32,7 +32,8 @@
  */
 import type { BetterAuthOptions } from "better-auth";
 import { storageCall } from "../db/outage";
-import type { SessionTrust } from "./session-trust";
+import { currentReadMode } from "./read-mode";
+import type { SessionTrust } from "./trust";
 
 export type SecondaryStorage = NonNullable<BetterAuthOptions["secondaryStorage"]>;
 
@@ -107,13 +108,14 @@ export function kvSecondaryStorage(kv: KVNamespace, options: KvStorageOptions = 
   async function read(key: string, remembered: boolean): Promise<string | null> {
     if (isVerificationKey(key)) return null;
     const policy = trustFor(key);
-    const recalled = remembered ? policy?.recall(key) : undefined;
+    const mode = policy ? await currentReadMode() : "cached";
+    const recalled = remembered ? policy?.recall(key, mode) : undefined;
     if (recalled) return recalled.exp === null || recalled.exp > now() ? recalled.value : null;
     const mark = policy?.begin();
     const { value, metadata } = await storageCall("KV", () => kv.getWithMetadata<EntryMetadata>(KV_PREFIX + key, "text"));
     if (value === null || !metadata || (metadata.exp !== null && metadata.exp <= now())) return null;
     if (!policy || !mark) return value;
-    return (await policy.accept(key, { value, exp: metadata.exp }, mark)) ? value : null;
+    return (await policy.accept(key, { value, exp: metadata.exp }, mark, mode)) ? value : null;
   }
 
   /** Runs a write of `key`; the isolate drops its copy both before and once the write has landed, so no read in between is kept. */

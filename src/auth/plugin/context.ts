@@ -1,0 +1,62 @@
+/**
+ * What the plugin's hooks read from a Better Auth call, whether it came
+ * through `auth.handler` (a request) or `auth.api.*` (headers, or nothing).
+ */
+import type { BetterAuthPlugin } from "better-auth";
+import type { createAuthMiddleware } from "better-auth/api";
+import { sessionToken, signingKey } from "../../sessions/credentials";
+
+/** The context a hook handler receives. */
+export type HookContext = Parameters<Parameters<typeof createAuthMiddleware>[0]>[0];
+
+/** One `hooks.before` or `hooks.after` entry. */
+export type Hook = NonNullable<NonNullable<BetterAuthPlugin["hooks"]>["before"]>[number];
+
+/** The session and user Better Auth finds for a token. */
+export type FoundSession = NonNullable<HookContext["context"]["session"]>;
+
+/** The call's request headers (empty for an `auth.api.*` call without any). */
+export function requestHeaders(ctx: { request?: Request; headers?: Headers }): Headers {
+  return ctx.request?.headers ?? ctx.headers ?? new Headers();
+}
+
+/** The string field `name` of a JSON body, or `undefined`. */
+export function bodyString(ctx: { body?: unknown }, name: string): string | undefined {
+  const body = ctx.body;
+  if (!body || typeof body !== "object" || !(name in body)) return undefined;
+  const value = (body as Record<string, unknown>)[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * Whether the caller is an API client rather than a browser: it sent no
+ * `Origin` (browsers send one with every POST), or it asked for bearer
+ * tokens with `X-Auth-Mode: bearer`. API clients get the bearer token.
+ */
+export function wantsBearer(headers: Headers): boolean {
+  return !headers.has("origin") || headers.get("x-auth-mode")?.toLowerCase() === "bearer";
+}
+
+/**
+ * Reads the signed-in session of a call before its endpoint has: hooks run
+ * before Better Auth's bearer plugin has turned an `Authorization` header
+ * into a cookie, so this reads both itself (signatures checked first) and
+ * asks Better Auth for the session. `null` without a live session.
+ *
+ * @example
+ * ```ts
+ * const readSession = sessionReader();
+ * const found = await readSession(ctx);
+ * ```
+ */
+export function sessionReader(): (ctx: HookContext) => Promise<FoundSession | null> {
+  let key: Promise<CryptoKey> | undefined;
+  return async (ctx) => {
+    if (ctx.context.session) return ctx.context.session;
+    key ??= signingKey(ctx.context.secret);
+    const token = await sessionToken(requestHeaders(ctx), ctx.context.authCookies.sessionToken.name, await key);
+    if (!token) return null;
+    const found = await ctx.context.internalAdapter.findSession(token);
+    return found && found.session.expiresAt > new Date() ? (found as FoundSession) : null;
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * `edgeSession()`: every rule by which this Worker differs from stock Better
+ * Auth, as one Better Auth plugin, so `auth.handler`, `auth.api.*` and the
+ * RPC entrypoint obey the same rules. docs/architecture.md lists them.
+ */
+import type { BetterAuthPlugin } from "better-auth";
+import type { Config } from "../../config";
+import type { Db } from "../../db/client";
+import { rateLimitHooks } from "../../rate-limit";
+import type { LimiterNamespace } from "../../rate-limit/limiter";
+import { ERROR_CODES } from "../../errors";
+import { clearAbandonedSignUp, passwordToDeleteUser } from "./account";
+import { apiClientSignIn, bearerDelivery } from "./api-clients";
+import { sessionReader } from "./context";
+import { cacheControl, httpConventions } from "./http";
+import { notOffered } from "./not-offered";
+import { conformingErrors, outageIsUnavailable } from "./outages";
+import { confirmSessionReads, listSessions, revokeSession, withoutSessionToken } from "./sessions";
+
+export interface EdgeSessionOptions {
+  config: Config;
+  /** Drizzle over D1 (for clearing half-written sign-ups). */
+  db: Db;
+  /** The `RateLimiter` Durable Object namespace. */
+  limiter: LimiterNamespace;
+}
+
+/** The error codes the plugin adds to Better Auth's, with their messages. */
+const PLUGIN_ERROR_CODES = Object.fromEntries(
+  (["PASSWORD_REQUIRED", "SESSION_NOT_FOUND", "RATE_LIMITED", "TOO_MANY_ATTEMPTS", "TOO_MANY_EMAILS", "RATE_LIMITER_UNAVAILABLE", "SERVICE_UNAVAILABLE"] as const).map(
+    (code) => [code, { code, message: ERROR_CODES[code].message }],
+  ),
+) as { [K in PluginErrorCode]: { readonly code: K; message: string } };
+
+type PluginErrorCode =
+  | "PASSWORD_REQUIRED"
+  | "SESSION_NOT_FOUND"
+  | "RATE_LIMITED"
+  | "TOO_MANY_ATTEMPTS"
+  | "TOO_MANY_EMAILS"
+  | "RATE_LIMITER_UNAVAILABLE"
+  | "SERVICE_UNAVAILABLE";
+
+/**
+ * The Worker's Better Auth plugin.
+ *
+ * @example
+ * ```ts
+ * betterAuth({ plugins: [bearer({ requireSignature: true }), edgeSession({ config, db, limiter: env.RATE_LIMITER })] });
+ * ```
+ */
+export function edgeSession(options: EdgeSessionOptions) {
+  const readSession = sessionReader();
+  const rateLimits = rateLimitHooks(options.config.rateLimit, options.limiter, readSession);
+  return {
+    id: "edge-session",
+    $ERROR_CODES: PLUGIN_ERROR_CODES,
+    endpoints: { listSessions, revokeSession },
+    hooks: {
+      // The lockout begins an attempt that only an after hook settles: no hook after it may throw.
+      before: [notOffered, confirmSessionReads, apiClientSignIn, passwordToDeleteUser, ...rateLimits.before, clearAbandonedSignUp(options.db)],
+      after: [outageIsUnavailable, conformingErrors, ...rateLimits.after, bearerDelivery, withoutSessionToken, cacheControl],
+    },
+    ...httpConventions(),
+  } satisfies BetterAuthPlugin;
+}
+
+export type EdgeSessionPlugin = ReturnType<typeof edgeSession>;

@@ -1,0 +1,32 @@
+/**
+ * Better Auth endpoints this service does not offer: social accounts, email
+ * change, and verify-password, a password oracle outside the account
+ * lockout. They answer `404 NOT_FOUND`, over HTTP and through `auth.api.*`.
+ */
+import { createAuthMiddleware } from "better-auth/api";
+import { apiError } from "../../errors";
+import type { Hook } from "./context";
+
+/** The endpoint paths, as Better Auth names them. */
+export const NOT_OFFERED = new Set([
+  "/verify-password",
+  "/update-session",
+  "/change-email",
+  "/sign-in/social",
+  "/callback/:id",
+  "/link-social",
+  "/unlink-account",
+  "/list-accounts",
+  "/account-info",
+  "/get-access-token",
+  "/refresh-token",
+  "/delete-user/callback",
+]);
+
+/** Refuses calls to the endpoints in {@link NOT_OFFERED} (HTTP requests are refused before routing, in `http.ts`). */
+export const notOffered: Hook = {
+  matcher: (ctx) => ctx.path !== undefined && NOT_OFFERED.has(ctx.path),
+  handler: createAuthMiddleware(async () => {
+    throw apiError("NOT_FOUND");
+  }),
+};

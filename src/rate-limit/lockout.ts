@@ -1,0 +1,72 @@
+/**
+ * The per-account lockout (NIST SP 800-63B): password checks counted per
+ * account across every client address. docs/rate-limiting.md, "Account lockout".
+ */
+import { defineRequestState } from "@better-auth/core/context";
+import { createAuthMiddleware, isAPIError } from "better-auth/api";
+import type { RateLimitConfig } from "../config";
+import { apiError } from "../errors";
+import { bodyString, type FoundSession, type Hook, type HookContext } from "../auth/plugin/context";
+import type { AttemptOutcome } from "./durable-object";
+import { accountKey } from "./keys";
+import { type LimiterNamespace, limiterFor } from "./limiter";
+import { limitsOf } from "./rules";
+
+/** The account whose attempt the current call began, for the after hook to settle. */
+const pendingAttempt = defineRequestState<string | null>(() => null);
+
+/**
+ * How a password check ended, from Better Auth's answer: only its verdict on
+ * the password counts. A refusal before any password was checked (bad
+ * input, an untrusted origin or callback URL, an outage) is `void`.
+ */
+export function attemptOutcome(returned: unknown): AttemptOutcome {
+  if (!isAPIError(returned)) return "success";
+  const code = (returned.body as { code?: unknown } | undefined)?.code;
+  if (code === "EMAIL_NOT_VERIFIED") return "success"; // the password was right
+  return code === "INVALID_EMAIL_OR_PASSWORD" || code === "INVALID_PASSWORD" ? "failure" : "void";
+}
+
+/**
+ * Before a password check, counts it against the account up front (so
+ * parallel guesses cannot all pass one check) or answers
+ * `429 TOO_MANY_ATTEMPTS` while the account waits; after it, a success
+ * clears the count and a `void` attempt is taken back.
+ */
+export function accountLockout(
+  config: RateLimitConfig,
+  limiter: LimiterNamespace,
+  readSession: (ctx: HookContext) => Promise<FoundSession | null>,
+): { before: Hook; after: Hook } {
+  const matcher: Hook["matcher"] = (ctx) => limitsOf(ctx.path).lockout !== undefined;
+  return {
+    before: {
+      matcher,
+      handler: createAuthMiddleware(async (ctx) => {
+        const email = limitsOf(ctx.path).lockout === "email" ? bodyString(ctx, "email") : (await readSession(ctx))?.user.email;
+        const account = email ? accountKey(email) : null;
+        if (!account) return;
+        let attempt;
+        try {
+          attempt = await limiterFor(limiter, account).beginAttempt(config.lockout);
+        } catch (error) {
+          console.error("rate limiter unavailable for an account:", error);
+          throw apiError("RATE_LIMITER_UNAVAILABLE");
+        }
+        if (!attempt.allowed) throw apiError("TOO_MANY_ATTEMPTS", { headers: { "retry-after": String(attempt.retryAfter) } });
+        await pendingAttempt.set(account);
+      }),
+    },
+    after: {
+      matcher,
+      handler: createAuthMiddleware(async (ctx) => {
+        const account = await pendingAttempt.get();
+        if (!account) return;
+        await pendingAttempt.set(null);
+        await limiterFor(limiter, account)
+          .settleAttempt(attemptOutcome(ctx.context.returned))
+          .catch((error: unknown) => console.error("could not record a password check:", error));
+      }),
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Which limits guard which Better Auth path: the one place that knows
+ * Better Auth's paths for rate limiting. docs/rate-limiting.md explains the
+ * rules; `config.ts` reads their numbers.
+ */
+
+/** The limits on one path. */
+export interface PathLimits {
+  /**
+   * The per-client-address rule: `credentials` (tight) on routes that take
+   * a password, a token or send mail, `auth` on the rest, `null` for none.
+   */
+  address: "credentials" | "auth" | null;
+  /**
+   * Counted per recipient inbox too (routes that mail the `email` in the
+   * body, whoever asks): `always`, or `others` to spare a signed-in user's
+   * request for their own mail.
+   */
+  recipient?: "always" | "others";
+  /**
+   * A password check counted per account: the `email` in the body, or the
+   * signed-in user's.
+   */
+  lockout?: "email" | "session";
+}
+
+const PATHS: Record<string, PathLimits> = {
+  "/sign-in/email": { address: "credentials", lockout: "email" },
+  "/sign-up/email": { address: "credentials", recipient: "always" },
+  "/request-password-reset": { address: "credentials", recipient: "always" },
+  "/reset-password": { address: "credentials" },
+  "/reset-password/:token": { address: "credentials" },
+  "/send-verification-email": { address: "credentials", recipient: "others" },
+  "/change-password": { address: "credentials", lockout: "session" },
+  "/delete-user": { address: "credentials", lockout: "session" },
+  // Session reads answer from KV and refuse unsigned tokens before any lookup;
+  // counting them would put a Durable Object round trip on every check.
+  "/get-session": { address: null },
+};
+
+const OTHER_PATHS: PathLimits = { address: "auth" };
+
+/**
+ * The limits on a Better Auth endpoint path (as Better Auth names it,
+ * e.g. `/reset-password/:token`).
+ *
+ * @example
+ * ```ts
+ * limitsOf("/sign-in/email"); // { address: "credentials", lockout: "email" }
+ * ```
+ */
+export function limitsOf(path: string | undefined): PathLimits {
+  return (path !== undefined && Object.hasOwn(PATHS, path) ? PATHS[path] : undefined) ?? OTHER_PATHS;
+}

@@ -1,0 +1,100 @@
+/**
+ * The session check every request behind this Worker pays for, without
+ * Better Auth's endpoint machinery: the credential's signature (remembered
+ * per credential), the KV copy through the same adapter and trust bound as
+ * Better Auth, and the session's own expiry. Anything else goes to Better
+ * Auth's `getSession`. See docs/performance.md, "The warm session check".
+ */
+import type { SessionRecord, SessionUser } from "../../client/contract";
+import type { AuthContext } from "better-auth";
+import { BoundedMap } from "./bounded-map";
+import { sessionToken, signingKey } from "./credentials";
+import type { KvSecondaryStorage } from "./kv-storage";
+
+/** The answer: a session, no session, or "ask Better Auth". */
+export type FastLookup = { user: SessionUser; session: SessionRecord } | "anonymous" | "slow";
+
+/** Entries each per-isolate memo keeps; the oldest go first. */
+const MEMO_SIZE = 10_000;
+
+/** What the fast path reads from Better Auth once, and remembers per isolate. */
+export interface FastPath {
+  cookieName: string;
+  key: CryptoKey;
+  expiresInMs: number;
+  updateAgeMs: number;
+  storage: KvSecondaryStorage;
+  /** Credentials whose signature checked out, and their token: a signature stays valid as long as the secret. */
+  verified: BoundedMap<string, string>;
+  /** The last KV copy seen per token and its parsed form: parsing is skipped while KV returns the same text. */
+  parsed: BoundedMap<string, { raw: string; user: SessionUser; session: SessionRecord; expiresAt: number }>;
+}
+
+/**
+ * Cookie name, signing key and session timing, from Better Auth's context.
+ *
+ * @example
+ * ```ts
+ * const fastPath = await createFastPath(await auth.$context, storage);
+ * ```
+ */
+export async function createFastPath(context: Pick<AuthContext, "authCookies" | "secret" | "sessionConfig">, storage: KvSecondaryStorage): Promise<FastPath> {
+  return {
+    cookieName: context.authCookies.sessionToken.name,
+    key: await signingKey(context.secret),
+    expiresInMs: context.sessionConfig.expiresIn * 1000,
+    updateAgeMs: context.sessionConfig.updateAge * 1000,
+    storage,
+    verified: new BoundedMap(MEMO_SIZE),
+    parsed: new BoundedMap(MEMO_SIZE),
+  };
+}
+
+/**
+ * Checks the session `headers` carry (a bearer token first, as Better Auth's
+ * bearer plugin does, then the session cookie).
+ *
+ * @example
+ * ```ts
+ * const found = await fastLookup(await runtime.fastPath(), request.headers);
+ * if (found === "slow") { ... ask Better Auth ... }
+ * ```
+ */
+export async function fastLookup(fastPath: FastPath, headers: Headers): Promise<FastLookup> {
+  const { cookieName, key, expiresInMs, updateAgeMs, storage, verified, parsed } = fastPath;
+  const token = await sessionToken(headers, cookieName, key, verified);
+  if (!token) return "anonymous";
+
+  // Through the trust bound; a copy reused from memory is the same string, so it is not parsed again.
+  const cached = await storage.readSession(token);
+  if (typeof cached !== "string") return "slow";
+  let entry = parsed.get(token);
+  if (entry?.raw !== cached) {
+    const copy = JSON.parse(cached) as { session?: Record<string, unknown>; user?: Record<string, unknown> };
+    if (!copy.session || !copy.user) return "slow";
+    const { token: _token, ...session } = copy.session;
+    entry = {
+      raw: cached,
+      user: withDates(copy.user) as unknown as SessionUser,
+      session: withDates(session) as unknown as SessionRecord,
+      expiresAt: Date.parse(String(copy.session.expiresAt)),
+    };
+    parsed.set(token, entry);
+  }
+  const now = Date.now();
+  // Expired (Better Auth deletes it) or due for renewal (Better Auth extends it and sets the cookie).
+  if (!(entry.expiresAt > now) || entry.expiresAt - expiresInMs + updateAgeMs <= now) return "slow";
+  // Copies, so no caller can change what the next request sees.
+  return { user: { ...entry.user }, session: { ...entry.session } };
+}
+
+const DATE_FIELDS = ["createdAt", "updatedAt", "expiresAt"];
+
+/** Better Auth's copies hold ISO strings; callers get `Date`s, as from Better Auth. */
+function withDates(record: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...record };
+  for (const field of DATE_FIELDS) {
+    if (typeof out[field] === "string") out[field] = new Date(out[field]);
+  }
+  return out;
+}
