@@ -41,6 +41,8 @@ export const ERROR_CODES = {
   },
   INVALID_CALLBACK_URL: { status: 403, message: "Invalid callbackURL" },
   INVALID_REDIRECT_URL: { status: 403, message: "Invalid redirectURL" },
+  INVALID_ERROR_CALLBACK_URL: { status: 403, message: "Invalid errorCallbackURL" },
+  INVALID_NEW_USER_CALLBACK_URL: { status: 403, message: "Invalid newUserCallbackURL" },
   NOT_FOUND: { status: 404, message: "No route matches this request" },
   SESSION_NOT_FOUND: { status: 404, message: "You have no session with this id" },
   METHOD_NOT_ALLOWED: { status: 405, message: "This method is not allowed here" },

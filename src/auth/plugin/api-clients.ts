@@ -6,7 +6,7 @@
  * Better Auth's CSRF checks. docs/security.md, "Cookies or bearer tokens".
  */
 import { createAuthMiddleware } from "better-auth/api";
-import { type Hook, requestHeaders, wantsBearer } from "./context";
+import { type Hook, isApiClient, requestHeaders, wantsBearer } from "./context";
 
 /** Paths whose answer carries the session token at the top level (`token`). */
 const TOKEN_ANSWERS = new Set(["/sign-in/email", "/sign-up/email", "/change-password"]);
@@ -21,8 +21,7 @@ const TOKEN_ANSWERS = new Set(["/sign-in/email", "/sign-up/email", "/change-pass
 export const apiClientSignIn: Hook = {
   matcher: (ctx) => ctx.path === "/sign-in/email" || ctx.path === "/sign-up/email",
   handler: createAuthMiddleware(async (ctx) => {
-    const headers = requestHeaders(ctx);
-    if (headers.has("origin") || headers.has("cookie")) return;
+    if (!isApiClient(requestHeaders(ctx))) return;
     return { context: { context: { skipCSRFCheck: true } } };
   }),
 };

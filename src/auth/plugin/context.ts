@@ -29,12 +29,16 @@ export function bodyString(ctx: { body?: unknown }, name: string): string | unde
 }
 
 /**
- * Whether the caller is an API client rather than a browser: it sent no
- * `Origin` (browsers send one with every POST), or it asked for bearer
- * tokens with `X-Auth-Mode: bearer`. API clients get the bearer token.
+ * Whether the caller is an API client rather than a browser: it sent
+ * neither `Origin` (browsers send one with every POST) nor a cookie.
  */
+export function isApiClient(headers: Headers): boolean {
+  return !headers.has("origin") && !headers.has("cookie");
+}
+
+/** Whether the caller gets bearer tokens: an API client, or a page that asks with `X-Auth-Mode: bearer`. */
 export function wantsBearer(headers: Headers): boolean {
-  return !headers.has("origin") || headers.get("x-auth-mode")?.toLowerCase() === "bearer";
+  return isApiClient(headers) || headers.get("x-auth-mode")?.toLowerCase() === "bearer";
 }
 
 /**
