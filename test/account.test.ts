@@ -6,6 +6,7 @@ import {
   callWith,
   getSession,
   kvHasSession,
+  latestMail,
   ORIGIN,
   PASSWORD,
   rawToken,
@@ -22,14 +23,6 @@ async function userRow(email: string) {
     id: string;
     email_verified: number;
   }>();
-}
-
-/** The newest outbox mail of `kind` for `email`, waiting for background delivery. */
-async function latestMail(email: string, kind: "verify-email" | "reset-password") {
-  await settle(() => readOutbox(email, kind).length > 0);
-  const mails = readOutbox(email, kind);
-  expect(mails.length).toBeGreaterThan(0);
-  return mails.at(-1)!;
 }
 
 describe("email verification", () => {

@@ -1,5 +1,6 @@
 import { createExecutionContext, runInDurableObject, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { type MailKind, readOutbox } from "../src/mail";
 import { KV_PREFIX } from "../src/sessions/kv-storage";
 import worker from "../src/index";
 
@@ -171,6 +172,14 @@ export async function settle(done: () => boolean = () => false, timeoutMs = 2_00
   return true;
 }
 
+/** The newest outbox mail of `kind` for `email`, waiting for background delivery; throws when none came. */
+export async function latestMail(email: string, kind: MailKind) {
+  await settle(() => readOutbox(email, kind).length > 0);
+  const mail = readOutbox(email, kind).at(-1);
+  if (!mail) throw new Error(`no ${kind} mail for ${email}`);
+  return mail;
+}
+
 /** Rewrites the KV copy of a session as `edit` says, keeping the key readable for an hour. */
 export async function editCachedSession(
   token: string,
@@ -193,4 +202,24 @@ export async function expireWindows(key: string): Promise<void> {
   await runInDurableObject(limiterFor(key), (_instance, state) => {
     state.storage.sql.exec("UPDATE counters SET reset_at = ?, updated_at = updated_at - 86400000", Date.now() - 1);
   });
+}
+
+/**
+ * KV as another location sees it: it keeps serving the copies it had cached
+ * when `snapshot` was taken, whatever was deleted since.
+ */
+function staleKv(snapshot: Map<string, KVNamespaceGetWithMetadataResult<string, unknown>>): KVNamespace {
+  const kv = env.SESSION_KV;
+  return wrapBinding(kv, {
+    getWithMetadata: (async (key: string) => (snapshot.has(key) ? snapshot.get(key) : kv.getWithMetadata(key, "text"))) as KVNamespace["getWithMetadata"],
+    get: (async (key: string) => (snapshot.has(key) ? snapshot.get(key)!.value : kv.get(key, "text"))) as KVNamespace["get"],
+  });
+}
+
+/** Another location: it keeps the session's copy and the user's keys as they are now. */
+export async function remoteLocationFor(token: string, userId: string): Promise<Env> {
+  const keys = [token, `active-sessions-${userId}`, `revoked-sessions-before-${userId}`].map((key) => KV_PREFIX + key);
+  const snapshot = new Map(await Promise.all(keys.map(async (key) => [key, await env.SESSION_KV.getWithMetadata(key, "text")] as const)));
+  if (!snapshot.get(KV_PREFIX + token)?.value) throw new Error("no cached copy of this session to keep");
+  return { ...env, SESSION_KV: staleKv(snapshot) };
 }
