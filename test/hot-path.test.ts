@@ -136,12 +136,6 @@ describe("the warm session check", () => {
 describe("the isolate's memory of a session", () => {
   const MEMORY_SECONDS = Number(env.SESSION_MEMORY_SECONDS);
 
-  it("defaults to 10 seconds, and never outlasts the revalidation bound", () => {
-    expect(MEMORY_SECONDS).toBe(10);
-    expect(readConfig({ ...env, SESSION_MEMORY_SECONDS: "" }).sessionMemorySeconds).toBe(10);
-    expect(() => readConfig({ ...env, SESSION_MEMORY_SECONDS: "-1" })).toThrow(/SESSION_MEMORY_SECONDS/);
-  });
-
   it("reads KV once per SESSION_MEMORY_SECONDS for a session checked again and again", async () => {
     const client = await signUp();
     const { kv, counter } = countingKv();

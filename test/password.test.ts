@@ -1,14 +1,26 @@
 import { hashPassword as betterAuthHash } from "better-auth/crypto";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { hashPassword, SCRYPT_PARAMS, verifyPassword } from "../src/auth/password";
+import { hashPassword, verifyPassword } from "../src/auth/password";
 import { call, signIn, signUp, uniqueEmail } from "./helpers";
 
 describe("password hashing", () => {
-  it("uses scrypt at OWASP's level, N=2^15 r=8 p=3, and names the parameters", async () => {
-    expect(SCRYPT_PARAMS).toEqual({ N: 32768, r: 8, p: 3 });
+  it("does at least OWASP's minimum scrypt work within a Worker's memory, and names its parameters", async () => {
     const hash = await hashPassword("correct horse battery staple");
-    expect(hash).toMatch(/^scrypt\$32768\$8\$3\$[0-9a-f]{32}\$[0-9a-f]{128}$/);
+    const [, n, r, p, salt, key] = hash.split("$");
+    const [N, R, P] = [Number(n), Number(r), Number(p)];
+    // The OWASP Password Storage Cheat Sheet's scrypt minimum and the equivalents it lists.
+    const owasp = [
+      [2 ** 17, 8, 1],
+      [2 ** 16, 8, 2],
+      [2 ** 15, 8, 3],
+      [2 ** 14, 8, 5],
+      [2 ** 13, 8, 10],
+    ];
+    expect(owasp).toContainEqual([N, R, P]);
+    // scrypt needs 128 * N * r bytes; a Worker's isolate has 128 MB in all.
+    expect(128 * N * R).toBeLessThanOrEqual(32 * 1024 * 1024);
+    expect([salt?.length, key?.length]).toEqual([32, 128]);
     expect(await verifyPassword({ hash, password: "correct horse battery staple" })).toBe(true);
     expect(await verifyPassword({ hash, password: "correct horse battery stapl" })).toBe(false);
   });
@@ -31,7 +43,7 @@ describe("password hashing", () => {
   it("stores the new format and signs in with it, and with an account hashed the old way", async () => {
     const client = await signUp();
     const row = await env.DB.prepare("SELECT password FROM account WHERE user_id = ?").bind(client.userId).first<{ password: string }>();
-    expect(row?.password).toMatch(/^scrypt\$32768\$8\$3\$/);
+    expect(row?.password).toMatch(/^scrypt\$\d+\$\d+\$\d+\$[0-9a-f]+\$[0-9a-f]+$/);
     expect((await signIn(client.email)).response.status).toBe(200);
 
     const old = await signUp({ email: uniqueEmail("legacy") });
