@@ -1,7 +1,7 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
-import { unstable_readConfig } from "wrangler";
 import { defineConfig } from "vitest/config";
+import { unstable_readConfig } from "wrangler";
 import { EXAMPLE_BUNDLE } from "./test/setup/build-example";
 
 /** Settings the tests run with, over wrangler.toml's `[vars]`. */

@@ -42,7 +42,9 @@ async function main() {
   mkdirSync(LOGS, { recursive: true });
   const wranglerVersion = wranglerSync(["--version"], "wrangler --version").trim().split("\n").pop();
   const nodeVersion = spawnSync("node", ["--version"], { env: CHILD_ENV, encoding: "utf8" }).stdout.trim();
-  console.log(`bench: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), load generator on Node ${process.version}, wrangler ${wranglerVersion} on Node ${nodeVersion}`);
+  console.log(
+    `bench: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), load generator on Node ${process.version}, wrangler ${wranglerVersion} on Node ${nodeVersion}`,
+  );
   console.log(
     `bench: ${DURATION} s per scenario at ${CONNECTIONS} connections (sign-in: ${SIGNIN_DURATION} s at ${SIGNIN_CONNECTIONS}), ` +
       `${WARMUP} s warm-up, ${ROUNDS} round(s), ${USERS} users per server, ${IP_POOL} client addresses per server, ` +
@@ -64,7 +66,15 @@ async function main() {
     owaspMinimums: owaspParams.map((params) => timeScrypt(params, Math.max(3, Math.round(SCRYPT_RUNS / 4)))),
   };
   const scryptRows = [
-    ["Better Auth 1.7 default (stock setup)", `N=2^14 r=16 p=1`, fmt(scrypt.betterAuth.memoryMiB), scrypt.betterAuth.workNrp.toLocaleString("en"), fmt(scrypt.betterAuth.medianMs, 1), fmt(scrypt.betterAuth.medianCpuMs, 1), scrypt.betterAuth.runs],
+    [
+      "Better Auth 1.7 default (stock setup)",
+      `N=2^14 r=16 p=1`,
+      fmt(scrypt.betterAuth.memoryMiB),
+      scrypt.betterAuth.workNrp.toLocaleString("en"),
+      fmt(scrypt.betterAuth.medianMs, 1),
+      fmt(scrypt.betterAuth.medianCpuMs, 1),
+      scrypt.betterAuth.runs,
+    ],
     ...scrypt.owaspMinimums.map((s, i) => [
       i === 0 ? "OWASP minimum" : s.N === 2 ** 15 && s.r === 8 && s.p === 3 ? "OWASP equivalent (this project)" : "OWASP equivalent",
       `N=2^${Math.log2(s.N)} r=${s.r} p=${s.p}`,
@@ -161,7 +171,9 @@ async function main() {
   } else {
     try {
       exampleServer = await startExample();
-      console.log(`example protected-worker on ${exampleServer.origin} (ready in ${exampleServer.startupMs} ms, ${exampleServer.usersVia})`);
+      console.log(
+        `example protected-worker on ${exampleServer.origin} (ready in ${exampleServer.startupMs} ms, ${exampleServer.usersVia})`,
+      );
     } catch (error) {
       skipped.push({ scenario: "example-private", reason: error.message });
       console.log(`example /private: skipped, it did not start: ${error.message}`);
@@ -204,11 +216,15 @@ async function main() {
     const r = await measure(scenario, server);
     r.round = round;
     samples.push(r);
-    const codes = Object.entries(r.statusCodes).map(([c, n]) => `${c}:${n}`).join(" ");
+    const codes = Object.entries(r.statusCodes)
+      .map(([c, n]) => `${c}:${n}`)
+      .join(" ");
     const other =
       (r.otherCpuCores === null ? "" : `  other CPU ${fmt(r.otherCpuCores, 2)} cores`) +
       (r.restarted ? `  (wrangler processes changed during the run: ${r.restarted.join(", ")}; a reload?)` : "");
-    console.log(`${server.label.padEnd(15)} ${scenario.label.padEnd(35)} ${fmt(r.rps, 1).padStart(8)} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  [${codes}]${r.errors ? ` errors:${r.errors}` : ""}${other}`);
+    console.log(
+      `${server.label.padEnd(15)} ${scenario.label.padEnd(35)} ${fmt(r.rps, 1).padStart(8)} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  [${codes}]${r.errors ? ` errors:${r.errors}` : ""}${other}`,
+    );
   }
   const runs = [];
   for (const { scenario, targets } of pairs) {
@@ -244,7 +260,9 @@ async function main() {
     r.ratioToStock === null ? "-" : `${fmt(r.ratioToStock, 2)}x`,
     r.otherCpuCores === null ? "-" : fmt(r.otherCpuCores, 2),
   ]);
-  console.log(table(["server", "scenario", "conns", "req/s", "p50 ms", "p99 ms", "errors", "non-2xx", "vs /health", "vs stock", "other CPU"], rows));
+  console.log(
+    table(["server", "scenario", "conns", "req/s", "p50 ms", "p99 ms", "errors", "non-2xx", "vs /health", "vs stock", "other CPU"], rows),
+  );
   if (exampleServer) console.log("* example rows: ratio to the project Worker's /health (the example Worker has no /health of its own).");
   for (const s of skipped) console.log(`skipped: ${s.scenario}: ${s.reason.split("\n")[0]}`);
   const busy = samples.filter((r) => r.otherCpuCores !== null && r.otherCpuCores > 0.2);
@@ -263,7 +281,9 @@ async function main() {
   }
   const odd = runs.filter((r) => r.non2xx > 0 || r.errors > 0 || r.timeouts > 0);
   for (const r of odd) {
-    console.log(`note: ${r.serverLabel} ${r.scenarioLabel}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts, status codes ${JSON.stringify(r.statusCodes)}`);
+    console.log(
+      `note: ${r.serverLabel} ${r.scenarioLabel}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts, status codes ${JSON.stringify(r.statusCodes)}`,
+    );
   }
 
   // CPU profiles of the Workers while they answer /api/me (bearer).
@@ -278,7 +298,9 @@ async function main() {
         try {
           const summary = { server: server.key, scenario: scenario.id, ...(await profile(scenario, server, stamp)) };
           profiles.push(summary);
-          console.log(`\n== CPU profile: ${server.label}, ${scenario.label}, ${summary.seconds} s (${fmt(summary.rpsWhileProfiling, 1)} req/s while profiling) -> ${summary.file}`);
+          console.log(
+            `\n== CPU profile: ${server.label}, ${scenario.label}, ${summary.seconds} s (${fmt(summary.rpsWhileProfiling, 1)} req/s while profiling) -> ${summary.file}`,
+          );
           console.log("self time by package or source file:");
           console.log(summary.byPackage.map((e) => `  ${fmt(e.pct, 1).padStart(5)}%  ${e.where}`).join("\n"));
           console.log("inclusive time (function [package]):");
@@ -295,9 +317,33 @@ async function main() {
   const report = {
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, platform: `${os.platform()} ${os.release()}`, loadGeneratorNode: process.version, wranglerNode: nodeVersion, wrangler: wranglerVersion },
-    settings: { durationS: DURATION, connections: CONNECTIONS, warmupS: WARMUP, signInDurationS: SIGNIN_DURATION, signInConnections: SIGNIN_CONNECTIONS, users: USERS, ipPool: IP_POOL, rounds: ROUNDS, mode: MODE, vars: EXTRA_VARS },
-    servers: servers.map((s) => ({ key: s.key, label: s.label, startupMs: s.startupMs, users: s.users.length, ...(s.usersVia ? { usersVia: s.usersVia } : {}) })),
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? null,
+      platform: `${os.platform()} ${os.release()}`,
+      loadGeneratorNode: process.version,
+      wranglerNode: nodeVersion,
+      wrangler: wranglerVersion,
+    },
+    settings: {
+      durationS: DURATION,
+      connections: CONNECTIONS,
+      warmupS: WARMUP,
+      signInDurationS: SIGNIN_DURATION,
+      signInConnections: SIGNIN_CONNECTIONS,
+      users: USERS,
+      ipPool: IP_POOL,
+      rounds: ROUNDS,
+      mode: MODE,
+      vars: EXTRA_VARS,
+    },
+    servers: servers.map((s) => ({
+      key: s.key,
+      label: s.label,
+      startupMs: s.startupMs,
+      users: s.users.length,
+      ...(s.usersVia ? { usersVia: s.usersVia } : {}),
+    })),
     scrypt,
     bundles,
     runs,

@@ -18,7 +18,7 @@
  * ```
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { WWW_AUTHENTICATE, type AuthServiceRpc, type SessionRecord, type SessionUser, type ValidatedSession } from "./contract";
+import { type AuthServiceRpc, type SessionRecord, type SessionUser, type ValidatedSession, WWW_AUTHENTICATE } from "./contract";
 
 export type { AuthServiceRpc, SessionRecord, SessionUser, ValidatedSession, ValidateOptions } from "./contract";
 
@@ -44,7 +44,6 @@ export interface AuthSessionOptions {
   fresh?: boolean;
 }
 
-
 function bindingOf(c: Context, name: string): AuthBinding {
   const binding = (c.env as Record<string, unknown> | undefined)?.[name];
   if (!binding || typeof (binding as AuthBinding).validateHeaders !== "function") {
@@ -62,7 +61,7 @@ function bindingOf(c: Context, name: string): AuthBinding {
  * that a client sent are never read.
  */
 export function authSession(options: AuthSessionOptions): MiddlewareHandler<AuthEnv> {
-  if (!options?.binding) throw new Error("authSession() needs the name of the Service Binding: authSession({ binding: \"AUTH\" })");
+  if (!options?.binding) throw new Error('authSession() needs the name of the Service Binding: authSession({ binding: "AUTH" })');
   return async function authSession(c, next) {
     const headers: Record<string, string> = {};
     const cookie = c.req.header("cookie");

@@ -4,10 +4,10 @@
 import { app } from "./app";
 import { purgeExpired } from "./housekeeping/purge";
 
-export { RateLimiter } from "./rate-limit/durable-object";
-export { AuthService } from "./rpc/auth-service";
 export { authContextMiddleware } from "./middleware/auth-context";
 export { requireAuth } from "./middleware/require-auth";
+export { RateLimiter } from "./rate-limit/durable-object";
+export { AuthService } from "./rpc/auth-service";
 export type { AppEnv } from "./types";
 
 export default {

@@ -20,7 +20,9 @@ async function halfWrittenSignUp(email: string) {
   });
   expect(response.status).toBe(503);
   expect(await userRow(email)).not.toBeNull();
-  expect(await env.DB.prepare('SELECT count(*) AS n FROM account a JOIN "user" u ON u.id = a.user_id WHERE u.email = ?').bind(email).first("n")).toBe(0);
+  expect(
+    await env.DB.prepare('SELECT count(*) AS n FROM account a JOIN "user" u ON u.id = a.user_id WHERE u.email = ?').bind(email).first("n"),
+  ).toBe(0);
 }
 
 function userRow(email: string) {

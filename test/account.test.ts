@@ -107,8 +107,14 @@ describe("password reset", () => {
     const client = await signUp();
     await call("/api/auth/request-password-reset", { method: "POST", json: { email: client.email } });
     const mail = await latestMail(client.email, "reset-password");
-    const first = await call("/api/auth/reset-password", { method: "POST", json: { token: mail.token, newPassword: "first new passphrase" } });
-    const second = await call("/api/auth/reset-password", { method: "POST", json: { token: mail.token, newPassword: "second new passphrase" } });
+    const first = await call("/api/auth/reset-password", {
+      method: "POST",
+      json: { token: mail.token, newPassword: "first new passphrase" },
+    });
+    const second = await call("/api/auth/reset-password", {
+      method: "POST",
+      json: { token: mail.token, newPassword: "second new passphrase" },
+    });
     expect(first.status).toBe(200);
     expect(second.status).toBe(400);
     expect(await second.json()).toMatchObject({ code: "INVALID_TOKEN" });

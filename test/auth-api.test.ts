@@ -5,7 +5,19 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { getRuntime } from "../src/runtime";
-import { call, callIn, PASSWORD, randomIp, rawToken, remoteLocationFor, sessionRow, signIn, signUp, uniqueEmail, wrapBinding } from "./helpers";
+import {
+  call,
+  callIn,
+  PASSWORD,
+  randomIp,
+  rawToken,
+  remoteLocationFor,
+  sessionRow,
+  signIn,
+  signUp,
+  uniqueEmail,
+  wrapBinding,
+} from "./helpers";
 
 const api = (environment: Env = env) => getRuntime(environment).auth.api;
 
@@ -51,13 +63,19 @@ describe("auth.api obeys the plugin's rules", () => {
 
     const stranger = await signUp();
     const strangerId = (await sessionRow(rawToken(stranger.bearer)))!.id;
-    expect(await refusal(api().revokeSession({ headers: headersOf(client.bearer), body: { id: strangerId } }))).toEqual({ status: 404, code: "SESSION_NOT_FOUND" });
+    expect(await refusal(api().revokeSession({ headers: headersOf(client.bearer), body: { id: strangerId } }))).toEqual({
+      status: 404,
+      code: "SESSION_NOT_FOUND",
+    });
     expect(await sessionRow(rawToken(stranger.bearer))).not.toBeNull();
   });
 
   it("deleteUser needs the password", async () => {
     const client = await signUp();
-    expect(await refusal(api().deleteUser({ headers: headersOf(client.bearer), body: {} }))).toEqual({ status: 400, code: "PASSWORD_REQUIRED" });
+    expect(await refusal(api().deleteUser({ headers: headersOf(client.bearer), body: {} }))).toEqual({
+      status: 400,
+      code: "PASSWORD_REQUIRED",
+    });
     await api().deleteUser({ headers: headersOf(client.bearer), body: { password: PASSWORD } });
     expect(await sessionRow(rawToken(client.bearer))).toBeNull();
   });
@@ -101,7 +119,10 @@ describe("auth.api obeys the plugin's rules", () => {
     const strict = { ...env, RATE_LIMIT_MAIL: "1/900" };
     const email = uniqueEmail("inbox");
     await api(strict).requestPasswordReset({ headers: headersOf(), body: { email } });
-    expect(await refusal(api(strict).requestPasswordReset({ headers: headersOf(), body: { email } }))).toEqual({ status: 429, code: "TOO_MANY_EMAILS" });
+    expect(await refusal(api(strict).requestPasswordReset({ headers: headersOf(), body: { email } }))).toEqual({
+      status: 429,
+      code: "TOO_MANY_EMAILS",
+    });
   });
 
   it("signs in an API client whatever its Sec-Fetch headers, with the signed bearer token; a browser gets none", async () => {
@@ -122,7 +143,10 @@ describe("auth.api obeys the plugin's rules", () => {
   it("answers with the error table's codes and statuses", async () => {
     const client = await signUp();
     expect(await refusal(api().updateUser({ headers: headersOf(client.bearer), body: {} }))).toEqual({ status: 400, code: "BAD_REQUEST" });
-    expect(await refusal(api().verifyEmail({ headers: headersOf(), query: { token: "not-a-token" } }))).toEqual({ status: 400, code: "INVALID_TOKEN" });
+    expect(await refusal(api().verifyEmail({ headers: headersOf(), query: { token: "not-a-token" } }))).toEqual({
+      status: 400,
+      code: "INVALID_TOKEN",
+    });
   });
 
   it("refuses the endpoints the service does not offer", async () => {

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { APIError } from "better-auth/api";
-import readme from "../README.md?raw";
 import { describe, expect, it } from "vitest";
 import { ERROR_CODES, type ErrorCode } from "../client/contract";
+import readme from "../README.md?raw";
 import { AUTH_BODY_LIMIT_BYTES } from "../src/auth/plugin/http";
 import { conforming } from "../src/errors";
 import { call, callWith, latestMail, PASSWORD, randomIp, signUp, uniqueEmail, wrapBinding } from "./helpers";
@@ -41,7 +41,10 @@ const provoke: Record<Exclude<ErrorCode, "FORBIDDEN">, () => Promise<Response>> 
   },
   INVALID_PASSWORD: async () => {
     const client = await signUp();
-    return call("/api/auth/change-password", { ...json({ currentPassword: "not it at all", newPassword: "another passphrase" }), headers: bearer(client.bearer) });
+    return call("/api/auth/change-password", {
+      ...json({ currentPassword: "not it at all", newPassword: "another passphrase" }),
+      headers: bearer(client.bearer),
+    });
   },
   INVALID_TOKEN: () => call("/api/auth/reset-password", json({ token: "no-such-token", newPassword: "another passphrase" })),
   EMAIL_ALREADY_VERIFIED: async () => {
@@ -71,12 +74,16 @@ const provoke: Record<Exclude<ErrorCode, "FORBIDDEN">, () => Promise<Response>> 
       ...json({ email: uniqueEmail(), password: PASSWORD }),
       headers: { origin: "https://evil.example", "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate" },
     }),
-  INVALID_CALLBACK_URL: () => call("/api/auth/sign-in/email", json({ email: uniqueEmail(), password: PASSWORD, callbackURL: "https://evil.example" })),
+  INVALID_CALLBACK_URL: () =>
+    call("/api/auth/sign-in/email", json({ email: uniqueEmail(), password: PASSWORD, callbackURL: "https://evil.example" })),
   INVALID_REDIRECT_URL: () => call("/api/auth/request-password-reset", json({ email: uniqueEmail(), redirectTo: "https://evil.example" })),
   INVALID_ERROR_CALLBACK_URL: () =>
     call("/api/auth/sign-in/email", json({ email: uniqueEmail(), password: PASSWORD, errorCallbackURL: "https://evil.example" })),
   INVALID_NEW_USER_CALLBACK_URL: () =>
-    call("/api/auth/sign-up/email", json({ email: uniqueEmail(), password: PASSWORD, name: "N", newUserCallbackURL: "https://evil.example" })),
+    call(
+      "/api/auth/sign-up/email",
+      json({ email: uniqueEmail(), password: PASSWORD, name: "N", newUserCallbackURL: "https://evil.example" }),
+    ),
   NOT_FOUND: () => call("/api/auth/verify-password", json({ password: PASSWORD })),
   SESSION_NOT_FOUND: async () => {
     const client = await signUp();
@@ -84,7 +91,8 @@ const provoke: Record<Exclude<ErrorCode, "FORBIDDEN">, () => Promise<Response>> 
   },
   METHOD_NOT_ALLOWED: () => call("/api/auth/sign-in/email"),
   PAYLOAD_TOO_LARGE: () => call("/api/auth/sign-in/email", json({ email: uniqueEmail(), password: "x".repeat(AUTH_BODY_LIMIT_BYTES) })),
-  UNSUPPORTED_MEDIA_TYPE: () => call("/api/auth/sign-in/email", { method: "POST", headers: { "content-type": "text/plain" }, body: "email=a@b.c" }),
+  UNSUPPORTED_MEDIA_TYPE: () =>
+    call("/api/auth/sign-in/email", { method: "POST", headers: { "content-type": "text/plain" }, body: "email=a@b.c" }),
   USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL: async () => {
     const client = await signUp();
     return call("/api/auth/sign-up/email", json({ email: client.email, password: PASSWORD, name: "Twin" }));
@@ -116,7 +124,8 @@ const provoke: Record<Exclude<ErrorCode, "FORBIDDEN">, () => Promise<Response>> 
     const client = await signUp();
     return callWith({ SESSION_KV: brokenKv }, "/api/auth/sign-out", { ...json({}), headers: bearer(client.bearer) });
   },
-  RATE_LIMITER_UNAVAILABLE: () => callWith({ RATE_LIMITER: brokenLimiter }, "/api/auth/sign-in/email", json({ email: uniqueEmail(), password: PASSWORD })),
+  RATE_LIMITER_UNAVAILABLE: () =>
+    callWith({ RATE_LIMITER: brokenLimiter }, "/api/auth/sign-in/email", json({ email: uniqueEmail(), password: PASSWORD })),
 };
 
 describe("the error table", () => {
@@ -132,7 +141,10 @@ describe("the error table", () => {
 
   it("answers a code it does not list as the generic code of its status, keeping the message", () => {
     const unlisted = conforming(new APIError("FORBIDDEN", { code: "SOMETHING_NEW", message: "Not for you" }));
-    expect({ status: unlisted.statusCode, body: unlisted.body }).toEqual({ status: 403, body: { code: "FORBIDDEN", message: "Not for you" } });
+    expect({ status: unlisted.statusCode, body: unlisted.body }).toEqual({
+      status: 403,
+      body: { code: "FORBIDDEN", message: "Not for you" },
+    });
     const moved = conforming(new APIError("UNAUTHORIZED", { code: "INVALID_TOKEN", message: "Invalid token" }));
     expect(moved.statusCode).toBe(ERROR_CODES.INVALID_TOKEN.status);
     expect(conforming(new APIError("UNPROCESSABLE_ENTITY", { message: "?" })).body).toMatchObject({ code: "BAD_REQUEST" });
@@ -146,7 +158,8 @@ describe("the error table", () => {
     expect(listed.sort()).toEqual(Object.keys(ERROR_CODES).sort());
     for (const row of table.split("\n").slice(2)) {
       const status = Number(row.split("|")[1]?.trim());
-      for (const [, code] of row.matchAll(/`([A-Z][A-Z_]+)`/g)) expect([code, ERROR_CODES[code as ErrorCode].status]).toEqual([code, status]);
+      for (const [, code] of row.matchAll(/`([A-Z][A-Z_]+)`/g))
+        expect([code, ERROR_CODES[code as ErrorCode].status]).toEqual([code, status]);
     }
   });
 });

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { AUTH_BODY_LIMIT_BYTES } from "../src/auth/plugin/http";
-import { call, callWith, getSession, ORIGIN, PASSWORD, signUp } from "./helpers";
+import { call, callWith, getSession, PASSWORD, signUp } from "./helpers";
 
 async function expectJsonError(response: Response, status: number, code?: string | RegExp) {
   expect(response.status).toBe(status);
@@ -71,9 +71,15 @@ describe("bad input", () => {
     const missing = await call("/api/auth/sign-up/email", { method: "POST", json: { email: "x@example.com" } });
     const missingBody = await expectJsonError(missing, 400);
     expect(missingBody.message).toMatch(/password|name/);
-    const invalid = await call("/api/auth/sign-up/email", { method: "POST", json: { email: "not-an-email", password: PASSWORD, name: "N" } });
+    const invalid = await call("/api/auth/sign-up/email", {
+      method: "POST",
+      json: { email: "not-an-email", password: PASSWORD, name: "N" },
+    });
     await expectJsonError(invalid, 400);
-    const short = await call("/api/auth/sign-up/email", { method: "POST", json: { email: "short@example.com", password: "123", name: "N" } });
+    const short = await call("/api/auth/sign-up/email", {
+      method: "POST",
+      json: { email: "short@example.com", password: "123", name: "N" },
+    });
     await expectJsonError(short, 400, "PASSWORD_TOO_SHORT");
     const wrongType = await call("/api/auth/sign-in/email", { method: "POST", json: { email: 42, password: ["x"] } });
     await expectJsonError(wrongType, 400);

@@ -41,7 +41,9 @@ describe("example consumer Worker", () => {
     await expectUnauthorized(await example("/private", { headers: { cookie: client.cookie.replace(/.$/, "A") } }));
 
     const expired = await signIn(client.email);
-    await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?").bind(Date.now() - 1_000, rawToken(expired.bearer)).run();
+    await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?")
+      .bind(Date.now() - 1_000, rawToken(expired.bearer))
+      .run();
     const cachedCopy = await env.SESSION_KV.get(`ba:v1:${rawToken(expired.bearer)}`);
     expect(cachedCopy).not.toBeNull();
     await expectUnauthorized(await example("/private", { headers: { authorization: `Bearer ${expired.bearer}` } }));

@@ -1,8 +1,8 @@
 import { createExecutionContext, runInDurableObject, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import worker from "../src/index";
 import { type MailKind, readOutbox } from "../src/mail";
 import { KV_PREFIX } from "../src/sessions/kv-storage";
-import worker from "../src/index";
 
 export const ORIGIN = "https://auth.example.com";
 
@@ -211,7 +211,8 @@ export async function expireWindows(key: string): Promise<void> {
 function staleKv(snapshot: Map<string, KVNamespaceGetWithMetadataResult<string, unknown>>): KVNamespace {
   const kv = env.SESSION_KV;
   return wrapBinding(kv, {
-    getWithMetadata: (async (key: string) => (snapshot.has(key) ? snapshot.get(key) : kv.getWithMetadata(key, "text"))) as KVNamespace["getWithMetadata"],
+    getWithMetadata: (async (key: string) =>
+      snapshot.has(key) ? snapshot.get(key) : kv.getWithMetadata(key, "text")) as KVNamespace["getWithMetadata"],
     get: (async (key: string) => (snapshot.has(key) ? snapshot.get(key)!.value : kv.get(key, "text"))) as KVNamespace["get"],
   });
 }

@@ -2,9 +2,8 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { getRuntime } from "../src/runtime";
 import { kvSecondaryStorage } from "../src/sessions/kv-storage";
-import { SessionTrust } from "../src/sessions/trust";
 import { lookupSession } from "../src/sessions/lookup";
-import { readConfig } from "../src/config";
+import { SessionTrust } from "../src/sessions/trust";
 import { callIn, editCachedSession, kvHasSession, rawToken, sessionRow, signUp, wrapBinding } from "./helpers";
 
 afterEach(() => {
@@ -181,7 +180,8 @@ describe("the isolate's memory of a session", () => {
     const client = await signUp({ name: "Before" });
     const isolate = { ...env };
     const bearer = { authorization: `Bearer ${client.bearer}` };
-    const name = async () => ((await (await callIn(isolate, "/api/me", { headers: bearer })).json()) as { user: { name: string } }).user.name;
+    const name = async () =>
+      ((await (await callIn(isolate, "/api/me", { headers: bearer })).json()) as { user: { name: string } }).user.name;
     expect(await name()).toBe("Before");
     const update = await callIn(isolate, "/api/auth/update-user", { method: "POST", headers: bearer, json: { name: "After" } });
     expect(update.status).toBe(200);
@@ -218,7 +218,9 @@ describe("the isolate's memory of a session", () => {
   it("does not remember a copy read while a deletion or a write here was still on its way to KV", async () => {
     const gated = gatedKv();
     let live = true;
-    const storage = kvSecondaryStorage(gated.kv, { trust: new SessionTrust({ confirm: async () => live, boundSeconds: 30, memorySeconds: 10 }) });
+    const storage = kvSecondaryStorage(gated.kv, {
+      trust: new SessionTrust({ confirm: async () => live, boundSeconds: 30, memorySeconds: 10 }),
+    });
     await storage.set("token", "first", 3600);
     expect(await storage.readSession("token")).toBe("first");
 
@@ -264,7 +266,11 @@ describe("the isolate's memory of a session", () => {
 
   it("does not remember a copy whose read was under way when the session was deleted or rewritten here", async () => {
     let answer!: (live: boolean) => void;
-    const trust = new SessionTrust({ confirm: () => new Promise<boolean>((resolve) => (answer = resolve)), boundSeconds: 30, memorySeconds: 10 });
+    const trust = new SessionTrust({
+      confirm: () => new Promise<boolean>((resolve) => (answer = resolve)),
+      boundSeconds: 30,
+      memorySeconds: 10,
+    });
     const copy = { value: "{}", exp: null };
 
     // Deleted while D1 was being asked: neither the confirmation nor the copy is kept.

@@ -1,5 +1,5 @@
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from "jose";
 import { env } from "cloudflare:workers";
+import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import { getRuntime } from "../src/runtime";
 import { call, ORIGIN, signUp } from "./helpers";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { AtomicOperationUnsupportedError, KV_PREFIX, kvSecondaryStorage } from "../src/sessions/kv-storage";
 import { StorageUnavailableError } from "../src/errors";
+import { AtomicOperationUnsupportedError, KV_PREFIX, kvSecondaryStorage } from "../src/sessions/kv-storage";
 import { call, editCachedSession, getSession, kvHasSession, rawToken, sessionRow, signUp } from "./helpers";
 
 describe("KV secondary storage", () => {
@@ -75,7 +75,9 @@ describe("session expiry", () => {
       copy.session.expiresAt = new Date(Date.now() - 1_000).toISOString();
       metadata.exp = Date.now() + 3_600_000;
     });
-    await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?").bind(Date.now() - 1_000, token).run();
+    await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?")
+      .bind(Date.now() - 1_000, token)
+      .run();
 
     expect((await getSession({ bearer: client.bearer })).body).toBeNull();
     expect((await call("/api/me", { headers: { authorization: `Bearer ${client.bearer}` } })).status).toBe(401);
@@ -90,7 +92,9 @@ describe("session expiry", () => {
     await editCachedSession(token, (_copy, metadata) => {
       metadata.exp = Date.now() - 1;
     });
-    await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?").bind(Date.now() - 1_000, token).run();
+    await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?")
+      .bind(Date.now() - 1_000, token)
+      .run();
     expect((await getSession({ bearer: client.bearer })).body).toBeNull();
   });
 });

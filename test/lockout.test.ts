@@ -1,8 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { lockSeconds } from "../src/rate-limit/durable-object";
-import { call, expireWindows, limiterFor as stub, PASSWORD, randomIp, signUp, uniqueEmail } from "./helpers";
-
+import { call, expireWindows, PASSWORD, randomIp, signUp, limiterFor as stub, uniqueEmail } from "./helpers";
 
 describe("per-account lockout", () => {
   async function signInFrom(email: string, password: string) {
@@ -76,7 +75,11 @@ describe("per-account lockout", () => {
 
 describe("lockout cannot be side-stepped", () => {
   async function fail(email: string) {
-    const response = await call("/api/auth/sign-in/email", { method: "POST", ip: randomIp(), json: { email, password: "wrong password!" } });
+    const response = await call("/api/auth/sign-in/email", {
+      method: "POST",
+      ip: randomIp(),
+      json: { email, password: "wrong password!" },
+    });
     expect(response.status).toBe(401);
   }
 
@@ -95,7 +98,11 @@ describe("lockout cannot be side-stepped", () => {
     });
     expect(refused.status).toBe(403);
     await fail(client.email);
-    const locked = await call("/api/auth/sign-in/email", { method: "POST", ip: randomIp(), json: { email: client.email, password: PASSWORD } });
+    const locked = await call("/api/auth/sign-in/email", {
+      method: "POST",
+      ip: randomIp(),
+      json: { email: client.email, password: PASSWORD },
+    });
     expect(locked.status).toBe(429);
   });
 
@@ -113,7 +120,11 @@ describe("lockout cannot be side-stepped", () => {
     expect(locked.status).toBe(429);
     expect(await locked.json()).toMatchObject({ code: "TOO_MANY_ATTEMPTS" });
     // The same account budget guards sign-in.
-    const signIn = await call("/api/auth/sign-in/email", { method: "POST", ip: randomIp(), json: { email: client.email, password: PASSWORD } });
+    const signIn = await call("/api/auth/sign-in/email", {
+      method: "POST",
+      ip: randomIp(),
+      json: { email: client.email, password: PASSWORD },
+    });
     expect(signIn.status).toBe(429);
   });
 

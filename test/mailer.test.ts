@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { wrapBinding } from "./helpers";
 import { outboxMailer, readOutbox, resetPasswordMail, sendEmailMailer, verificationMail } from "../src/mail";
+import { wrapBinding } from "./helpers";
 
 describe("mailer", () => {
   it("the send_email transport hands the whole message to the EMAIL binding", async () => {

@@ -1,5 +1,5 @@
-import { hashPassword as betterAuthHash } from "better-auth/crypto";
 import { env } from "cloudflare:workers";
+import { hashPassword as betterAuthHash } from "better-auth/crypto";
 import { describe, expect, it } from "vitest";
 import { hashPassword, verifyPassword } from "../src/auth/password";
 import { call, signIn, signUp, uniqueEmail } from "./helpers";
@@ -47,7 +47,9 @@ describe("password hashing", () => {
     expect((await signIn(client.email)).response.status).toBe(200);
 
     const old = await signUp({ email: uniqueEmail("legacy") });
-    await env.DB.prepare("UPDATE account SET password = ? WHERE user_id = ?").bind(await betterAuthHash("legacy passphrase 1"), old.userId).run();
+    await env.DB.prepare("UPDATE account SET password = ? WHERE user_id = ?")
+      .bind(await betterAuthHash("legacy passphrase 1"), old.userId)
+      .run();
     const response = await call("/api/auth/sign-in/email", { method: "POST", json: { email: old.email, password: "legacy passphrase 1" } });
     expect(response.status).toBe(200);
   });

@@ -1,12 +1,14 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import worker from "../src/index";
 import { purgeExpired } from "../src/housekeeping/purge";
+import worker from "../src/index";
 import { call, getSession, kvHasSession, rawToken, sessionRow, signIn, signUp } from "./helpers";
 
 async function expire(token: string) {
-  await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?").bind(Date.now() - 60_000, token).run();
+  await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?")
+    .bind(Date.now() - 60_000, token)
+    .run();
 }
 
 async function runCron() {
@@ -39,12 +41,18 @@ describe("cron purge", () => {
     await env.DB.prepare("INSERT INTO verification (id, identifier, value, expires_at) VALUES (?, ?, ?, ?)")
       .bind(`old-${crypto.randomUUID()}`, "reset-password:old", client.userId, Date.now() - 1_000)
       .run();
-    const before = await env.DB.prepare("SELECT count(*) AS n FROM verification WHERE expires_at > ?").bind(Date.now()).first<{ n: number }>();
+    const before = await env.DB.prepare("SELECT count(*) AS n FROM verification WHERE expires_at > ?")
+      .bind(Date.now())
+      .first<{ n: number }>();
 
     await runCron();
 
-    const expiredLeft = await env.DB.prepare("SELECT count(*) AS n FROM verification WHERE expires_at <= ?").bind(Date.now()).first<{ n: number }>();
-    const pendingLeft = await env.DB.prepare("SELECT count(*) AS n FROM verification WHERE expires_at > ?").bind(Date.now()).first<{ n: number }>();
+    const expiredLeft = await env.DB.prepare("SELECT count(*) AS n FROM verification WHERE expires_at <= ?")
+      .bind(Date.now())
+      .first<{ n: number }>();
+    const pendingLeft = await env.DB.prepare("SELECT count(*) AS n FROM verification WHERE expires_at > ?")
+      .bind(Date.now())
+      .first<{ n: number }>();
     expect(expiredLeft?.n).toBe(0);
     expect(pendingLeft?.n).toBe(before?.n);
     expect(pendingLeft?.n).toBeGreaterThan(0);

@@ -1,16 +1,20 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { clientKey, NO_ADDRESS_KEY, normaliseAddress } from "../src/rate-limit/client-key";
 import { readOutbox } from "../src/mail";
+import { clientKey, NO_ADDRESS_KEY, normaliseAddress } from "../src/rate-limit/client-key";
 import { recipientKey } from "../src/rate-limit/keys";
-import { call, callWith, expireWindows, limiterFor as stub, PASSWORD, randomIp, settle, signUp, uniqueEmail, wrapBinding } from "./helpers";
+import { call, callWith, expireWindows, PASSWORD, randomIp, settle, signUp, limiterFor as stub, uniqueEmail, wrapBinding } from "./helpers";
 
 /** A sign-in with a wrong password for a fresh email (no account lockout involved). */
 function guess(ip: string, headers: Record<string, string> = {}) {
-  return call("/api/auth/sign-in/email", { method: "POST", ip, headers, json: { email: uniqueEmail("guess"), password: "wrong password!" } });
+  return call("/api/auth/sign-in/email", {
+    method: "POST",
+    ip,
+    headers,
+    json: { email: uniqueEmail("guess"), password: "wrong password!" },
+  });
 }
-
 
 describe("client keys", () => {
   it.each([
@@ -86,7 +90,11 @@ describe("per-address limits", () => {
     for (let i = 0; i < 10; i++) {
       await guess(ip, { "x-forwarded-for": randomIp(), "x-real-ip": randomIp(), "true-client-ip": randomIp() });
     }
-    const limited = await guess(ip, { "x-forwarded-for": "203.0.113.200", "x-real-ip": "203.0.113.201", "true-client-ip": "203.0.113.202" });
+    const limited = await guess(ip, {
+      "x-forwarded-for": "203.0.113.200",
+      "x-real-ip": "203.0.113.201",
+      "true-client-ip": "203.0.113.202",
+    });
     expect(limited.status).toBe(429);
   });
 
@@ -193,7 +201,9 @@ describe("per-recipient mail limits", () => {
     const [local, domain] = uniqueEmail("inbox").split("@");
     for (let i = 1; i <= 3; i++) expect((await resetFor(`${local}+${i}@${domain}`)).status).toBe(200);
     await expectTooManyEmails(await resetFor(`${local}@${domain}`));
-    await expectTooManyEmails(await call("/api/auth/sign-up/email", { method: "POST", json: { email: `${local}+new@${domain}`, password: PASSWORD, name: "N" } }));
+    await expectTooManyEmails(
+      await call("/api/auth/sign-up/email", { method: "POST", json: { email: `${local}+new@${domain}`, password: PASSWORD, name: "N" } }),
+    );
 
     expect(recipientKey("Victim+Newsletter@Example.com")).toBe("mail:victim@example.com");
     expect(recipientKey("v.i.c.t.i.m+x@GoogleMail.com")).toBe("mail:victim@gmail.com");
@@ -225,9 +235,14 @@ describe("per-recipient mail limits", () => {
     const real = env.RATE_LIMITER;
     const recipientsDown = wrapBinding(real, {
       get: ((id: DurableObjectId) =>
-        id.equals(real.idFromName(recipientKey(email))) ? { consume: () => Promise.reject(new Error("Network connection lost.")) } : real.get(id)) as typeof real.get,
+        id.equals(real.idFromName(recipientKey(email)))
+          ? { consume: () => Promise.reject(new Error("Network connection lost.")) }
+          : real.get(id)) as typeof real.get,
     });
-    const response = await callWith({ RATE_LIMITER: recipientsDown }, "/api/auth/request-password-reset", { method: "POST", json: { email } });
+    const response = await callWith({ RATE_LIMITER: recipientsDown }, "/api/auth/request-password-reset", {
+      method: "POST",
+      json: { email },
+    });
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ code: "RATE_LIMITER_UNAVAILABLE", message: expect.any(String) });
   });

@@ -2,7 +2,6 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { getRuntime } from "../src/runtime";
 import { lookupSession } from "../src/sessions/lookup";
-import { readConfig } from "../src/config";
 import { call, callIn, rawToken, remoteLocationFor, signUp } from "./helpers";
 
 const BOUND_SECONDS = Number(env.SESSION_REVALIDATE_SECONDS);
@@ -75,7 +74,9 @@ describe("revocation across locations", () => {
     const client = await signUp();
     const bearer = { authorization: `Bearer ${client.bearer}` };
     const remote = { ...(await remoteLocationFor(rawToken(client.bearer), client.userId)), SESSION_REVALIDATE_SECONDS: "0" };
-    await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?").bind(Date.now() - 1, rawToken(client.bearer)).run();
+    await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?")
+      .bind(Date.now() - 1, rawToken(client.bearer))
+      .run();
     expect((await callIn(remote, "/api/me", { headers: bearer })).status).toBe(401);
   });
 });

@@ -1,5 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { call, getSession, ORIGIN, sessionCookie, kvHasSession, PASSWORD, rawToken, sessionRow, signIn, signUp, type Client } from "./helpers";
+import {
+  type Client,
+  call,
+  getSession,
+  kvHasSession,
+  ORIGIN,
+  PASSWORD,
+  rawToken,
+  sessionCookie,
+  sessionRow,
+  signIn,
+  signUp,
+} from "./helpers";
 
 /** Credentials as a cookie or as a bearer token, to run each case both ways. */
 const modes = {

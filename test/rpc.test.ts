@@ -49,7 +49,9 @@ describe("AuthService RPC", () => {
   it("refuses expired and revoked sessions", async () => {
     const client = await signUp();
     const expired = await signIn(client.email);
-    await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?").bind(Date.now() - 1_000, rawToken(expired.bearer)).run();
+    await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token = ?")
+      .bind(Date.now() - 1_000, rawToken(expired.bearer))
+      .run();
     expect(await auth.validateToken(expired.bearer)).toBeNull();
 
     const revoked = await signIn(client.email);

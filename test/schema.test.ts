@@ -1,5 +1,5 @@
-import { getTableConfig } from "drizzle-orm/sqlite-core";
 import { env } from "cloudflare:workers";
+import { getTableConfig } from "drizzle-orm/sqlite-core";
 import { describe, expect, it } from "vitest";
 import { schema } from "../src/db/schema";
 
@@ -23,7 +23,10 @@ describe("migrations and schema", () => {
 
     it(`${config.name}: the migrated indexes match the Drizzle schema`, async () => {
       const { results } = await env.DB.prepare(`PRAGMA index_list(${JSON.stringify(config.name)})`).all<{ name: string; origin: string }>();
-      const migrated = results.filter((index) => index.origin === "c" || index.origin === "u").map((index) => index.name).sort();
+      const migrated = results
+        .filter((index) => index.origin === "c" || index.origin === "u")
+        .map((index) => index.name)
+        .sort();
       const declared = [
         ...config.indexes.map((index) => index.config.name),
         ...config.columns.filter((column) => column.isUnique).map((column) => column.uniqueName ?? `${config.name}_${column.name}_unique`),

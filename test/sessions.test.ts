@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
 import { call, editCachedSession, getSession, kvHasSession, ORIGIN, rawToken, sessionCookie, sessionRow, signIn, signUp } from "./helpers";
 
 describe("sign-up", () => {
@@ -194,7 +194,7 @@ describe("session renewal", () => {
   it.each(["/api/auth/get-session", "/api/me"])("%s extends a session used after a day and renews its cookie", async (path) => {
     const client = await signUp();
     const token = rawToken(client.bearer);
-    const fiveDays = await expireIn(token, 5 * 86_400_000);
+    await expireIn(token, 5 * 86_400_000);
 
     const response = await call(path, { headers: { cookie: client.cookie } });
     expect(response.status).toBe(200);
@@ -270,7 +270,11 @@ describe("CORS", () => {
   it("lets a trusted front end call the API from the browser", async () => {
     const preflight = await call("/api/auth/sign-in/email", {
       method: "OPTIONS",
-      headers: { origin: "https://app.example.com", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+      headers: {
+        origin: "https://app.example.com",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type",
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.example.com");

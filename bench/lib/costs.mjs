@@ -12,7 +12,10 @@ import { PASSWORD } from "./settings.mjs";
 export function measureBundle(label, configArgs) {
   const outdir = mkdtempSync(path.join(os.tmpdir(), "bench-bundle-"));
   try {
-    const output = wranglerSync(["deploy", "--dry-run", "--minify", "--outdir", outdir, ...configArgs], `${label}: wrangler deploy --dry-run`);
+    const output = wranglerSync(
+      ["deploy", "--dry-run", "--minify", "--outdir", outdir, ...configArgs],
+      `${label}: wrangler deploy --dry-run`,
+    );
     let raw = 0;
     let gzip = 0;
     const files = [];
@@ -31,7 +34,15 @@ export function measureBundle(label, configArgs) {
     };
     walk(outdir);
     const wranglerLine = output.match(/Total Upload:[^\n]*/)?.[0]?.trim() ?? null;
-    return { label, rawBytes: raw, gzipBytes: gzip, rawKiB: round(raw / 1024, 1), gzipKiB: round(gzip / 1024, 1), files, wranglerReport: wranglerLine };
+    return {
+      label,
+      rawBytes: raw,
+      gzipBytes: gzip,
+      rawKiB: round(raw / 1024, 1),
+      gzipKiB: round(gzip / 1024, 1),
+      files,
+      wranglerReport: wranglerLine,
+    };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

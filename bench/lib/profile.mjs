@@ -89,9 +89,10 @@ export async function profile(scenario, server, stamp) {
     const parent = new Map();
     for (const n of prof.nodes) for (const child of n.children ?? []) parent.set(child, n.id);
     const timeById = new Map();
-    prof.samples.forEach((id, i) => timeById.set(id, (timeById.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0)));
+    for (const [i, id] of prof.samples.entries()) timeById.set(id, (timeById.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0));
     const total = [...timeById.values()].reduce((a, b) => a + b, 0);
-    const where = (n) => sections.get(n.callFrame.scriptId)?.(n.callFrame.lineNumber) ?? (n.callFrame.url ? path.basename(n.callFrame.url) : "(native)");
+    const where = (n) =>
+      sections.get(n.callFrame.scriptId)?.(n.callFrame.lineNumber) ?? (n.callFrame.url ? path.basename(n.callFrame.url) : "(native)");
     const name = (n) => `${n.callFrame.functionName || "(anonymous)"} [${where(n)}]`;
     const selfByPackage = new Map();
     const selfByFunction = new Map();

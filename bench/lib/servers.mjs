@@ -3,7 +3,7 @@ import { randomBytes, randomInt } from "node:crypto";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { startWrangler, stopWrangler, freePort, wranglerSync, waitReady } from "./processes.mjs";
+import { freePort, startWrangler, stopWrangler, waitReady, wranglerSync } from "./processes.mjs";
 import { EXAMPLE_CONFIG, IP_POOL, PASSWORD, ROOT, STATE, USERS } from "./settings.mjs";
 
 /** A pool of distinct random IPv4 addresses, handed out round-robin. */
@@ -35,7 +35,16 @@ export async function startServer({ key, label, configs, migrateConfig, persist,
   const started = performance.now();
   await waitReady(entry, origin + readyPath, accept);
   // origin: where requests go; trustedOrigin: the Origin header credential routes need.
-  return { key, label, port, inspectorPort, origin, trustedOrigin: trustedOrigin ?? origin, entry, startupMs: Math.round(performance.now() - started) };
+  return {
+    key,
+    label,
+    port,
+    inspectorPort,
+    origin,
+    trustedOrigin: trustedOrigin ?? origin,
+    entry,
+    startupMs: Math.round(performance.now() - started),
+  };
 }
 
 /** Signs up `count` users through the HTTP API; returns their email, cookie and bearer token. */
@@ -48,7 +57,12 @@ export async function createUsers(server, count, nextIp, prefix) {
       const res = await fetch(`${server.origin}/api/auth/sign-up/email`, {
         method: "POST",
         // x-auth-mode: the project Worker hands a bearer token to a request with an Origin only when asked.
-        headers: { "content-type": "application/json", origin: server.trustedOrigin, "x-auth-mode": "bearer", "cf-connecting-ip": nextIp() },
+        headers: {
+          "content-type": "application/json",
+          origin: server.trustedOrigin,
+          "x-auth-mode": "bearer",
+          "cf-connecting-ip": nextIp(),
+        },
         body: JSON.stringify({ name: `Bench ${i}`, email, password: PASSWORD }),
       });
       const text = await res.text();
@@ -58,7 +72,9 @@ export async function createUsers(server, count, nextIp, prefix) {
         .map((c) => c.split(";")[0])
         .find((c) => /^(__Secure-|__Host-)?better-auth\.session_token=/.test(c));
       if (res.status !== 200 || !bearer || !cookie) {
-        throw new Error(`${server.label}: sign-up of ${email} answered ${res.status} (bearer: ${!!bearer}, cookie: ${!!cookie}): ${text.slice(0, 300)}`);
+        throw new Error(
+          `${server.label}: sign-up of ${email} answered ${res.status} (bearer: ${!!bearer}, cookie: ${!!cookie}): ${text.slice(0, 300)}`,
+        );
       }
       users.push({ email, cookie, bearer });
     }
@@ -90,7 +106,9 @@ export async function startExample() {
   try {
     server.nextIp = ipPool(IP_POOL);
     server.users = await createUsers(server, USERS, server.nextIp, "example");
-    const check = await fetch(`${server.origin}/private`, { headers: { authorization: `Bearer ${server.users[0].bearer}`, "cf-connecting-ip": server.nextIp() } });
+    const check = await fetch(`${server.origin}/private`, {
+      headers: { authorization: `Bearer ${server.users[0].bearer}`, "cf-connecting-ip": server.nextIp() },
+    });
     const body = await check.text();
     if (check.status !== 200) throw new Error(`GET /private with a fresh bearer token answered ${check.status}: ${body.slice(0, 200)}`);
   } catch (error) {

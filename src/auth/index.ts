@@ -3,12 +3,13 @@
  * truth, KV as secondary storage, and the `edgeSession` plugin holding the
  * Worker's own rules. docs/architecture.md walks through them.
  */
+
+import { waitUntil } from "cloudflare:workers";
 import type { BetterAuthAdvancedOptions } from "better-auth";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { betterAuth } from "better-auth/minimal";
 import { bearer } from "better-auth/plugins/bearer";
 import { jwt } from "better-auth/plugins/jwt";
-import { waitUntil } from "cloudflare:workers";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { surfacingFailures } from "../db/outage";

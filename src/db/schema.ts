@@ -54,10 +54,7 @@ export const session = sqliteTable(
       .references(() => user.id, { onDelete: "cascade" }),
     ...timestamps,
   },
-  (table) => [
-    index("session_user_id_idx").on(table.userId),
-    index("session_expires_at_idx").on(table.expiresAt),
-  ],
+  (table) => [index("session_user_id_idx").on(table.userId), index("session_expires_at_idx").on(table.expiresAt)],
 );
 
 export const account = sqliteTable(
@@ -78,10 +75,7 @@ export const account = sqliteTable(
     password: text("password"),
     ...timestamps,
   },
-  (table) => [
-    index("account_user_id_idx").on(table.userId),
-    index("account_provider_account_idx").on(table.providerId, table.accountId),
-  ],
+  (table) => [index("account_user_id_idx").on(table.userId), index("account_provider_account_idx").on(table.providerId, table.accountId)],
 );
 
 export const verification = sqliteTable(
@@ -93,10 +87,7 @@ export const verification = sqliteTable(
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
     ...timestamps,
   },
-  (table) => [
-    index("verification_identifier_idx").on(table.identifier),
-    index("verification_expires_at_idx").on(table.expiresAt),
-  ],
+  (table) => [index("verification_identifier_idx").on(table.identifier), index("verification_expires_at_idx").on(table.expiresAt)],
 );
 
 /** Signing keys of the `jwt` plugin (private keys encrypted with BETTER_AUTH_SECRET). */

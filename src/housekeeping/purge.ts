@@ -7,10 +7,10 @@
  * much has piled up; what a run leaves is picked up by the next one.
  */
 import { inArray, isNotNull, lt, or } from "drizzle-orm";
-import { KV_PREFIX } from "../sessions/kv-storage";
-import { purgeAbandonedUsers } from "./abandoned-users";
 import { createDb } from "../db/client";
 import { session, verification } from "../db/schema";
+import { KV_PREFIX } from "../sessions/kv-storage";
+import { purgeAbandonedUsers } from "./abandoned-users";
 
 /** Rows per D1 statement: under D1's 100 bound-parameter limit. */
 const BATCH_SIZE = 90;

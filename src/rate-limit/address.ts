@@ -1,8 +1,8 @@
 /** The per-client-address rule: every counted auth path, keyed on `cf-connecting-ip`. */
 import { createAuthMiddleware } from "better-auth/api";
+import { type Hook, requestHeaders } from "../auth/plugin/context";
 import type { RateLimitConfig } from "../config";
 import { apiError } from "../errors";
-import { type Hook, requestHeaders } from "../auth/plugin/context";
 import { clientKey, NO_ADDRESS_KEY } from "./client-key";
 import type { RateLimitResult, RateLimitRule } from "./durable-object";
 import { type LimiterNamespace, limiterFor, rateLimitHeaders } from "./limiter";

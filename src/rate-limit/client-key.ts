@@ -28,7 +28,10 @@ export function normaliseAddress(value: string): string | null {
   if (!groups) return null;
   const mapped = mappedIPv4(groups);
   if (mapped) return mapped;
-  return `${groups.slice(0, 4).map((group) => group.toString(16)).join(":")}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.toString(16))
+    .join(":")}::/64`;
 }
 
 /** The key for a request: `ip:<normalised address>`, or {@link NO_ADDRESS_KEY}. */
@@ -47,11 +50,11 @@ function isIPv4(value: string): boolean {
 function expandIPv6(value: string): number[] | null {
   let address = value.replace(/^\[|\]$/g, "").split("%")[0] ?? "";
   // An embedded IPv4 tail (::ffff:192.0.2.1) becomes two hex groups.
-  const tail = address.match(/^(.*:)(\d+\.\d+\.\d+\.\d+)$/);
-  if (tail) {
-    if (!isIPv4(tail[2]!)) return null;
-    const [a, b, c, d] = tail[2]!.split(".").map(Number) as [number, number, number, number];
-    address = `${tail[1]}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  const [, prefix, ipv4] = address.match(/^(.*:)(\d+\.\d+\.\d+\.\d+)$/) ?? [];
+  if (prefix !== undefined && ipv4 !== undefined) {
+    if (!isIPv4(ipv4)) return null;
+    const [a, b, c, d] = ipv4.split(".").map(Number) as [number, number, number, number];
+    address = `${prefix}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
   const halves = address.split("::");
   if (halves.length > 2) return null;
@@ -66,9 +69,8 @@ function expandIPv6(value: string): number[] | null {
 }
 
 function mappedIPv4(groups: number[]): string | null {
+  const [high, low] = groups.slice(6);
   const isMapped = groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff;
-  if (!isMapped) return null;
-  const high = groups[6]!;
-  const low = groups[7]!;
+  if (!isMapped || high === undefined || low === undefined) return null;
   return `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
 }

@@ -3,8 +3,9 @@
  * Object: one rule per file, one table of the paths each covers (`rules.ts`).
  * Better Auth's own limiter is off, so each call is counted once.
  */
-import type { RateLimitConfig } from "../config";
+
 import type { FoundSession, Hook, HookContext } from "../auth/plugin/context";
+import type { RateLimitConfig } from "../config";
 import { addressLimit } from "./address";
 import type { LimiterNamespace } from "./limiter";
 import { accountLockout } from "./lockout";

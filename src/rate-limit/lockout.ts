@@ -4,10 +4,10 @@
  */
 import { defineRequestState } from "@better-auth/core/context";
 import { createAuthMiddleware, isAPIError } from "better-auth/api";
+import { bodyString, type FoundSession, type Hook, type HookContext } from "../auth/plugin/context";
 import type { RateLimitConfig } from "../config";
 import { apiError } from "../errors";
-import { bodyString, type FoundSession, type Hook, type HookContext } from "../auth/plugin/context";
-import type { AttemptOutcome } from "./durable-object";
+import type { AttemptOutcome, AttemptResult } from "./durable-object";
 import { accountKey } from "./keys";
 import { type LimiterNamespace, limiterFor } from "./limiter";
 import { limitsOf } from "./rules";
@@ -46,7 +46,7 @@ export function accountLockout(
         const email = limitsOf(ctx.path).lockout === "email" ? bodyString(ctx, "email") : (await readSession(ctx))?.user.email;
         const account = email ? accountKey(email) : null;
         if (!account) return;
-        let attempt;
+        let attempt: AttemptResult;
         try {
           attempt = await limiterFor(limiter, account).beginAttempt(config.lockout);
         } catch (error) {

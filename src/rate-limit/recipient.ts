@@ -1,10 +1,10 @@
 /** The per-inbox mail rule: routes that mail the `email` in the body, whoever asks. */
 import { createAuthMiddleware } from "better-auth/api";
+import { bodyString, type FoundSession, type Hook, type HookContext } from "../auth/plugin/context";
 import type { RateLimitConfig } from "../config";
 import { apiError } from "../errors";
-import { bodyString, type FoundSession, type Hook, type HookContext } from "../auth/plugin/context";
-import { recipientKey } from "./keys";
 import type { RateLimitResult } from "./durable-object";
+import { recipientKey } from "./keys";
 import { type LimiterNamespace, limiterFor } from "./limiter";
 import { limitsOf } from "./rules";
 

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { requireAuth, type AuthedEnv } from "../middleware/require-auth";
+import { type AuthedEnv, requireAuth } from "../middleware/require-auth";
 
 /** `/api/me`: the example protected route. */
 export const meRoutes = new Hono<AuthedEnv>();

@@ -19,10 +19,11 @@ export class BoundedMap<K, V> extends Map<K, V> {
   override set(key: K, value: V): this {
     this.delete(key);
     super.set(key, value);
-    if (this.size > this.limit) {
-      const [oldest, evicted] = this.entries().next().value!;
-      this.delete(oldest);
-      this.onEvict?.(oldest, evicted);
+    const oldest = this.size > this.limit ? this.entries().next() : undefined;
+    if (oldest && !oldest.done) {
+      const [evictedKey, evicted] = oldest.value;
+      this.delete(evictedKey);
+      this.onEvict?.(evictedKey, evicted);
     }
     return this;
   }

@@ -5,8 +5,9 @@
  * Better Auth, and the session's own expiry. Anything else goes to Better
  * Auth's `getSession`. See docs/performance.md, "The warm session check".
  */
-import type { SessionRecord, SessionUser } from "../../client/contract";
+
 import type { AuthContext } from "better-auth";
+import type { SessionRecord, SessionUser } from "../../client/contract";
 import { BoundedMap } from "./bounded-map";
 import { sessionToken, signingKey } from "./credentials";
 import type { KvSecondaryStorage } from "./kv-storage";
@@ -38,7 +39,10 @@ export interface FastPath {
  * const fastPath = await createFastPath(await auth.$context, storage);
  * ```
  */
-export async function createFastPath(context: Pick<AuthContext, "authCookies" | "secret" | "sessionConfig">, storage: KvSecondaryStorage): Promise<FastPath> {
+export async function createFastPath(
+  context: Pick<AuthContext, "authCookies" | "secret" | "sessionConfig">,
+  storage: KvSecondaryStorage,
+): Promise<FastPath> {
   return {
     cookieName: context.authCookies.sessionToken.name,
     key: await signingKey(context.secret),

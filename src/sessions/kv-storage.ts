@@ -157,4 +157,3 @@ export function kvSecondaryStorage(kv: KVNamespace, options: KvStorageOptions = 
     },
   };
 }
-

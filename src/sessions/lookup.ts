@@ -40,7 +40,11 @@ export async function lookupSession(runtime: Runtime, headers: Headers, options:
   const read = () =>
     runtime.auth.api.getSession({
       headers,
-      query: options.fresh ? { disableCookieCache: true, disableRefresh: true } : options.disableRefresh ? { disableRefresh: true } : undefined,
+      query: options.fresh
+        ? { disableCookieCache: true, disableRefresh: true }
+        : options.disableRefresh
+          ? { disableRefresh: true }
+          : undefined,
       returnHeaders: true,
     });
   const { headers: responseHeaders, response } = options.fresh ? await withFreshReads(read) : await read();

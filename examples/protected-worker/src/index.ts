@@ -8,7 +8,7 @@
  */
 import { Hono } from "hono";
 // In another repository: import { ... } from "edge-session-worker/client";
-import { authSession, forwardAuth, requireAuth, type AuthBinding, type AuthEnv } from "../../../client";
+import { type AuthBinding, type AuthEnv, authSession, forwardAuth, requireAuth } from "../../../client";
 
 type Bindings = { AUTH: AuthBinding };
 
@@ -20,8 +20,8 @@ app.use("*", authSession({ binding: "AUTH" }));
 app.get("/", (c) => c.json({ ok: true, signedIn: c.var.user !== null }));
 
 app.get("/private", requireAuth(), (c) => {
-  const user = c.var.user!;
-  return c.json({ id: user.id, email: user.email }, 200, { "cache-control": "no-store" });
+  const { id, email } = c.var.user;
+  return c.json({ id, email }, 200, { "cache-control": "no-store" });
 });
 
 app.notFound((c) => c.json({ code: "NOT_FOUND", message: "No route matches this request" }, 404));

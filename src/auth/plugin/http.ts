@@ -55,7 +55,10 @@ function routePath(request: Request, ctx: AuthContext): string {
 function routeTable(ctx: AuthContext): Route[] {
   const { api } = getEndpoints(Promise.resolve(ctx), ctx.options);
   const table = new Map<string, Route>();
-  for (const endpoint of Object.values(api) as { path?: string; options?: { method?: string | string[]; metadata?: { SERVER_ONLY?: boolean } } }[]) {
+  for (const endpoint of Object.values(api) as {
+    path?: string;
+    options?: { method?: string | string[]; metadata?: { SERVER_ONLY?: boolean } };
+  }[]) {
     if (!endpoint.path || !endpoint.options?.method || endpoint.options.metadata?.SERVER_ONLY) continue;
     const methods = ([] as string[]).concat(endpoint.options.method);
     const route = table.get(endpoint.path) ?? { segments: endpoint.path.split("/"), methods: [], offered: !NOT_OFFERED.has(endpoint.path) };

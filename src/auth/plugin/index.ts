@@ -6,9 +6,9 @@
 import type { BetterAuthPlugin } from "better-auth";
 import type { Config } from "../../config";
 import type { Db } from "../../db/client";
+import { ERROR_CODES } from "../../errors";
 import { rateLimitHooks } from "../../rate-limit";
 import type { LimiterNamespace } from "../../rate-limit/limiter";
-import { ERROR_CODES } from "../../errors";
 import { clearAbandonedSignUp, passwordToDeleteUser } from "./account";
 import { apiClientSignIn, bearerDelivery } from "./api-clients";
 import { sessionReader } from "./context";
@@ -27,9 +27,17 @@ export interface EdgeSessionOptions {
 
 /** The error codes the plugin adds to Better Auth's, with their messages. */
 const PLUGIN_ERROR_CODES = Object.fromEntries(
-  (["PASSWORD_REQUIRED", "SESSION_NOT_FOUND", "RATE_LIMITED", "TOO_MANY_ATTEMPTS", "TOO_MANY_EMAILS", "RATE_LIMITER_UNAVAILABLE", "SERVICE_UNAVAILABLE"] as const).map(
-    (code) => [code, { code, message: ERROR_CODES[code].message }],
-  ),
+  (
+    [
+      "PASSWORD_REQUIRED",
+      "SESSION_NOT_FOUND",
+      "RATE_LIMITED",
+      "TOO_MANY_ATTEMPTS",
+      "TOO_MANY_EMAILS",
+      "RATE_LIMITER_UNAVAILABLE",
+      "SERVICE_UNAVAILABLE",
+    ] as const
+  ).map((code) => [code, { code, message: ERROR_CODES[code].message }]),
 ) as { [K in PluginErrorCode]: { readonly code: K; message: string } };
 
 type PluginErrorCode =
@@ -58,7 +66,14 @@ export function edgeSession(options: EdgeSessionOptions) {
     endpoints: { listSessions, revokeSession },
     hooks: {
       // The lockout begins an attempt that only an after hook settles: no hook after it may throw.
-      before: [notOffered, confirmSessionReads, apiClientSignIn, passwordToDeleteUser, ...rateLimits.before, clearAbandonedSignUp(options.db)],
+      before: [
+        notOffered,
+        confirmSessionReads,
+        apiClientSignIn,
+        passwordToDeleteUser,
+        ...rateLimits.before,
+        clearAbandonedSignUp(options.db),
+      ],
       after: [outageIsUnavailable, conformingErrors, ...rateLimits.after, bearerDelivery, withoutSessionToken, cacheControl],
     },
     ...httpConventions(),
