@@ -80,7 +80,7 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 };
 
 /** Whether `code` is one of {@link ERROR_CODES}. */
-export function isErrorCode(code: unknown): code is ErrorCode {
+function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === "string" && Object.hasOwn(ERROR_CODES, code);
 }
 

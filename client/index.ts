@@ -18,9 +18,10 @@
  * ```
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { type AuthServiceRpc, type SessionRecord, type SessionUser, type ValidatedSession, WWW_AUTHENTICATE } from "./contract";
+import { type AuthServiceRpc, errorResponse, type SessionRecord, type SessionUser, type ValidatedSession } from "./contract";
 
-export type { AuthServiceRpc, SessionRecord, SessionUser, ValidatedSession, ValidateOptions } from "./contract";
+export type { AuthServiceRpc, ErrorBody, ErrorCode, SessionRecord, SessionUser, ValidatedSession, ValidateOptions } from "./contract";
+export { ERROR_CODES, errorResponse } from "./contract";
 
 /** The Hono environment the middleware fills: `user` and `session`, or `null` for both. */
 export type AuthEnv<Bindings extends object = object> = {
@@ -76,9 +77,7 @@ export function authSession(options: AuthSessionOptions): MiddlewareHandler<Auth
       } catch (error) {
         // Never fall back to "anonymous": the session may well be valid.
         console.error("auth Worker unavailable:", error);
-        return c.json({ code: "SERVICE_UNAVAILABLE", message: "Sessions cannot be checked right now; retry later" }, 503, {
-          "cache-control": "no-store",
-        });
+        return errorResponse("SERVICE_UNAVAILABLE", { message: "Sessions cannot be checked right now; retry later" });
       }
     }
     c.set("user", result?.user ?? null);
@@ -95,7 +94,7 @@ export function authSession(options: AuthSessionOptions): MiddlewareHandler<Auth
  *
  * @example
  * ```ts
- * app.get("/private", requireAuth(), (c) => c.json({ id: c.var.user!.id }));
+ * app.get("/private", requireAuth(), (c) => c.json({ id: c.var.user.id }));
  * ```
  */
 export function requireAuth(): MiddlewareHandler<AuthedEnv> {
@@ -103,10 +102,7 @@ export function requireAuth(): MiddlewareHandler<AuthedEnv> {
     const { user, session } = c.var as Partial<AuthEnv["Variables"]>;
     if (user === undefined) throw new Error("requireAuth() runs after authSession()");
     if (!user || !session) {
-      return c.json({ code: "UNAUTHORIZED", message: "A valid session is required" }, 401, {
-        "www-authenticate": WWW_AUTHENTICATE,
-        "cache-control": "no-store",
-      });
+      return errorResponse("UNAUTHORIZED");
     }
     await next();
   };
@@ -126,10 +122,7 @@ export function requireAuth(): MiddlewareHandler<AuthedEnv> {
  */
 export function forwardAuth(options: { binding: string }): MiddlewareHandler {
   return async function forwardAuth(c) {
-    const headers = new Headers(c.req.raw.headers);
-    const address = c.req.header("cf-connecting-ip");
-    if (address) headers.set("cf-connecting-ip", address);
-    else headers.delete("cf-connecting-ip");
-    return bindingOf(c, options.binding).fetch(new Request(c.req.raw, { headers }));
+    // The request goes as it came, cf-connecting-ip (set by Cloudflare, not the client) included.
+    return bindingOf(c, options.binding).fetch(c.req.raw);
   };
 }

@@ -8,7 +8,7 @@
 import { ConfigError } from "./errors";
 import type { LockoutPolicy, RateLimitRule } from "./rate-limit/durable-object";
 
-/** Rate limiting and account lockout; see README.md, "Rate limiting". */
+/** Rate limiting and account lockout; see docs/rate-limiting.md. */
 export interface RateLimitConfig {
   /** `RATE_LIMIT_ENABLED`. @default true */
   enabled: boolean;
@@ -71,7 +71,7 @@ export interface Config {
   rateLimit: RateLimitConfig;
 }
 
-export const MIN_SECRET_LENGTH = 32;
+const MIN_SECRET_LENGTH = 32;
 
 /**
  * Parses the Worker's environment.
@@ -159,7 +159,7 @@ function parseOrigin(name: string, value: string): string {
 }
 
 /** Reads a whole number, at least `min`; an empty value takes the default. */
-export function integer(name: string, value: string | undefined, fallback: number, min = 1): number {
+function integer(name: string, value: string | undefined, fallback: number, min = 1): number {
   if (value === undefined || value.trim() === "") return fallback;
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < min) {
@@ -169,7 +169,7 @@ export function integer(name: string, value: string | undefined, fallback: numbe
 }
 
 /** Reads `true`/`false`; an empty value takes the default. */
-export function flag(name: string, value: string | undefined, fallback: boolean): boolean {
+function flag(name: string, value: string | undefined, fallback: boolean): boolean {
   if (value === undefined || value.trim() === "") return fallback;
   if (value === "true") return true;
   if (value === "false") return false;

@@ -23,7 +23,7 @@ import { edgeSession } from "./plugin";
 const LOCAL_HOSTS = ["localhost", "localhost:*", "127.0.0.1:*", "[::1]:*"];
 
 /** Where Better Auth is mounted. */
-export const AUTH_BASE_PATH = "/api/auth";
+const AUTH_BASE_PATH = "/api/auth";
 
 /** The name every cookie of this Worker starts with (after the `__Host-` prefix, under https). */
 const COOKIE_PREFIX = "better-auth";

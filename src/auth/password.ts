@@ -12,7 +12,7 @@ import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { verifyPassword as verifyBetterAuthHash } from "better-auth/crypto";
 
 /** The parameters new hashes use. */
-export const SCRYPT_PARAMS = { N: 2 ** 15, r: 8, p: 3 } as const;
+const SCRYPT_PARAMS = { N: 2 ** 15, r: 8, p: 3 } as const;
 
 const KEY_LENGTH = 64;
 const SALT_BYTES = 16;

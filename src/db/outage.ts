@@ -38,7 +38,7 @@ async function outage(store: "D1" | "KV", cause: unknown): Promise<StorageUnavai
 }
 
 /** The storage failure behind `error`, if any: Drizzle wraps the D1 error it met in its own. */
-export function storageFailureIn(error: unknown): StorageUnavailableError | undefined {
+function storageFailureIn(error: unknown): StorageUnavailableError | undefined {
   for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
     if (current instanceof StorageUnavailableError) return current;
   }

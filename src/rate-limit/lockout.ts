@@ -20,7 +20,7 @@ const pendingAttempt = defineRequestState<string | null>(() => null);
  * the password counts. A refusal before any password was checked (bad
  * input, an untrusted origin or callback URL, an outage) is `void`.
  */
-export function attemptOutcome(returned: unknown): AttemptOutcome {
+function attemptOutcome(returned: unknown): AttemptOutcome {
   if (!isAPIError(returned)) return "success";
   const code = (returned.body as { code?: unknown } | undefined)?.code;
   if (code === "EMAIL_NOT_VERIFIED") return "success"; // the password was right

@@ -88,7 +88,7 @@ function isVerificationKey(key: string): boolean {
 }
 
 /** Session tokens are alphanumeric; Better Auth's other keys contain `-` or `:`. */
-export function isSessionKey(key: string): boolean {
+function isSessionKey(key: string): boolean {
   return /^[A-Za-z0-9]+$/.test(key);
 }
 

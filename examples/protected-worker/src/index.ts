@@ -8,7 +8,7 @@
  */
 import { Hono } from "hono";
 // In another repository: import { ... } from "edge-session-worker/client";
-import { type AuthBinding, type AuthEnv, authSession, forwardAuth, requireAuth } from "../../../client";
+import { type AuthBinding, type AuthEnv, authSession, errorResponse, forwardAuth, requireAuth } from "../../../client";
 
 type Bindings = { AUTH: AuthBinding };
 
@@ -24,6 +24,6 @@ app.get("/private", requireAuth(), (c) => {
   return c.json({ id, email }, 200, { "cache-control": "no-store" });
 });
 
-app.notFound((c) => c.json({ code: "NOT_FOUND", message: "No route matches this request" }, 404));
+app.notFound(() => errorResponse("NOT_FOUND"));
 
 export default app;
