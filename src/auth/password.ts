@@ -1,12 +1,8 @@
 /**
- * Password hashing: scrypt at the OWASP Password Storage Cheat Sheet's level.
- *
- * OWASP asks for scrypt N=2^17, r=8, p=1 (128 MiB) or an equivalent. A
- * Worker's isolate has 128 MB in all, so this uses the listed equivalent
- * N=2^15, r=8, p=3: 32 MiB, the same memory as Better Auth's default
- * (N=2^14, r=16, p=1), with three times its work. Hashes name their
- * parameters (`scrypt$N$r$p$salt$key`), so they can be raised later without
- * locking anyone out; hashes in Better Auth's format still verify.
+ * Password hashing: scrypt N=2^15, r=8, p=3, an equivalent of OWASP's
+ * minimum that fits a Worker's memory. Hashes name their parameters, so they
+ * can be raised later; Better Auth's own format still verifies.
+ * docs/performance.md, "Password hashing".
  */
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { verifyPassword as verifyBetterAuthHash } from "better-auth/crypto";

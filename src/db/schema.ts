@@ -1,16 +1,8 @@
 /**
- * The D1 schema: the source of truth for users, credentials and sessions.
- *
- * Tables and fields follow what Better Auth 1.7 expects (camelCase keys are the
- * names Better Auth asks for; SQL columns are snake_case). Timestamps are stored
- * as integer milliseconds (`timestamp_ms`): D1 cannot bind `Date` objects, and
- * integers compare and index cheaply.
- *
- * `deletedAt` marks a tombstoned row. Better Auth itself deletes rows outright
- * (sign-out, revocation, user deletion); the column lets operators retire rows
- * in bulk with SQL, and the hourly purge then removes tombstoned sessions
- * together with their KV copies. To end a session at once, revoke it through
- * the API instead: that also deletes its KV copy.
+ * The D1 schema, as Better Auth 1.7 expects it (camelCase keys, snake_case
+ * columns). Timestamps are integer milliseconds: D1 cannot bind `Date`s.
+ * `deletedAt` is an operator's tombstone; the purge removes tombstoned
+ * sessions with their KV copies. docs/sessions.md.
  */
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";

@@ -1,17 +1,9 @@
 /**
- * Users that D1 left without a password.
- *
- * D1 has no interactive transactions, and Better Auth writes a sign-up in
- * steps: the user row, then its password (the credential account), then a
- * session. When D1 fails in between, the request answers 503 and the user row
- * stays without a password: nobody can sign in to it, and signing up again
- * would answer "already exists". Account deletion can stop halfway the same
- * way (accounts deleted, user row kept).
- *
- * Every user of this service has a password (there is no social sign-in), so
- * a user row with no account that is older than a sign-up takes is such a
- * leftover, and it holds nothing: no password, no session. It is deleted when
- * its email signs up again, and by the hourly purge (within a day).
+ * Users that D1 left without a password: D1 has no interactive transactions,
+ * so a sign-up (or an account deletion) that fails between Better Auth's
+ * steps can leave a user row with no account. Such a row holds nothing and
+ * blocks its address; it is deleted when the address signs up again and by
+ * the hourly purge. docs/sessions.md, "Storage outages".
  */
 import { and, eq, gt, inArray, lt, notExists } from "drizzle-orm";
 import type { Db } from "../db/client";

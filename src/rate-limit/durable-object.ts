@@ -1,17 +1,9 @@
 /**
- * `RateLimiter`: one Durable Object per key (a client address or an account),
- * counting in its own SQLite storage.
- *
- * A Durable Object runs one call at a time and its SQLite calls are
- * synchronous, so every method checks and counts in one step: parallel
- * requests can never slip past a limit between a read and a write.
- *
- * Windows are fixed: a rule's window starts with the first request it counts
- * and ends `windowSeconds` later, when the count starts again from zero. A
- * client can therefore spend a full limit just before a window ends and
- * another just after it, up to twice the limit across that edge, never more
- * within one window. An alarm deletes expired counters, so an idle object
- * holds no storage.
+ * `RateLimiter`: one Durable Object per key (a client address, an account or
+ * an inbox), counting in its own SQLite storage. Each method checks and
+ * counts in one synchronous step, so parallel requests cannot slip past a
+ * limit. Windows are fixed; an alarm deletes expired counters.
+ * docs/rate-limiting.md.
  */
 import { DurableObject } from "cloudflare:workers";
 

@@ -1,34 +1,10 @@
 /**
- * Better Auth secondary storage on Workers KV.
- *
- * Key layout (all keys start with {@link KV_PREFIX}, bump the version to
- * invalidate every cached entry at once):
- *
- * | key                                   | value                          |
- * | ------------------------------------- | ------------------------------ |
- * | `ba:v1:<session token>`               | `{ session, user }` JSON       |
- * | `ba:v1:active-sessions-<userId>`      | `[{ token, expiresAt }]` JSON  |
- * | `ba:v1:revoked-sessions-before-<id>`  | epoch ms of the last bulk revoke |
- *
- * Values are stored as Better Auth gives them, with the real expiry in the
- * key's metadata (`{ exp }`, epoch ms), which KV returns with the value in
- * one read. KV cannot expire a key sooner than 60 s after it is written, so a
- * key may outlive its meaning; `get` treats a value past `exp` as absent,
- * which is what keeps a cached session from outliving its `expiresAt`.
- *
- * A session copy is only returned when `trust` accepts it (see
- * `trust.ts`); otherwise Better Auth reads the session from D1.
- * For the warm-check fast path (`readSession`), `trust` may also hand back
- * the copy this isolate read a moment ago instead of reading KV again;
- * writes and deletions here make it forget that copy.
- *
- * Verification values are not cached here at all (see `isVerificationKey`).
- *
- * KV has no atomic operations. Better Auth only calls `getAndDelete` for
- * verification tokens kept in secondary storage and `increment` for its own
- * rate limiter; this Worker keeps verification rows in D1 and counts requests
- * in a Durable Object, so both methods refuse loudly instead of faking
- * atomicity (a get-then-delete would let a reset link be used twice).
+ * Better Auth's secondary storage on Workers KV: session copies under
+ * versioned keys, with the real expiry in each key's metadata (KV cannot
+ * expire a key sooner than 60 s), and every session copy passed through the
+ * trust bound (`trust.ts`). Verification values are never cached, and the
+ * atomic operations KV cannot do refuse loudly. docs/sessions.md, "KV is
+ * secondary storage".
  */
 import type { BetterAuthOptions } from "better-auth";
 import { storageCall } from "../db/outage";

@@ -1,22 +1,9 @@
 /**
- * How long a cached session copy may be trusted without asking D1, and how
- * long an isolate may reuse the copy it last read without asking KV.
- *
- * KV is eventually consistent: after a sign-out or revocation, other locations
- * can keep reading the deleted session for 60 s or more. So a session copy
- * read from KV is trusted only if this isolate confirmed it against D1 less
- * than `boundSeconds` ago; otherwise one indexed D1 read confirms it (or finds
- * it gone). A revoked session is therefore refused everywhere within
- * `boundSeconds` of its revocation, whatever KV still serves, and at once by
- * fresh checks, which skip every cache.
- *
- * Within that bound an isolate also remembers the copy it read for
- * `memorySeconds`, and the warm-check fast path reuses it (`recall`), so a
- * session checked many times a second costs one KV read per interval instead
- * of one per request. Where a session is deleted or rewritten, the isolate
- * that did it drops its copy before and after the KV write, so no read in
- * between is kept; other isolates at the same location see a deletion once
- * KV shows it there plus up to `memorySeconds`, never later than the bound.
+ * The revocation bound: how long a cached session copy may be trusted
+ * without asking D1 (`boundSeconds`), and how long an isolate may reuse the
+ * copy it last read without asking KV (`memorySeconds`). A copy deleted or
+ * rewritten in this isolate is dropped before and after the KV write.
+ * docs/sessions.md, "The revocation bound".
  */
 import { BoundedMap } from "./bounded-map";
 import type { ReadMode } from "./read-mode";
