@@ -27,9 +27,11 @@ export function apiError(code: ErrorCode, init: { message?: string; headers?: Re
 /**
  * An error of Better Auth's (or ours) brought into the table: an unlisted
  * code becomes the generic code of its status, and the status becomes the
- * code's own. Returns `error` itself when it already conforms.
+ * code's own. Returns `error` itself when it already conforms, and for the
+ * redirects Better Auth throws as errors.
  */
 export function conforming(error: APIError): APIError {
+  if (error.statusCode < 400) return error;
   const body = error.body as { code?: unknown; message?: unknown } | undefined;
   const code = errorCodeFor(error.statusCode, body?.code);
   if (code === body?.code && ERROR_CODES[code].status === error.statusCode) return error;

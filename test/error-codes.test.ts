@@ -5,6 +5,7 @@ import { ERROR_CODES, type ErrorCode } from "../client/contract";
 import readme from "../README.md?raw";
 import { AUTH_BODY_LIMIT_BYTES } from "../src/auth/plugin/http";
 import { conforming } from "../src/errors";
+import { getRuntime } from "../src/runtime";
 import { call, callWith, latestMail, PASSWORD, randomIp, signUp, uniqueEmail, wrapBinding } from "./helpers";
 
 const json = (body: unknown) => ({ method: "POST", json: body });
@@ -137,6 +138,17 @@ describe("the error table", () => {
     expect(response.headers.get("cache-control")).toBe("no-store");
     if (status === 401) expect(response.headers.get("www-authenticate")).toMatch(/^Bearer/);
     if (status === 405) expect(response.headers.get("allow")).toBe("POST");
+  });
+
+  it("leaves the redirects Better Auth throws as redirects", async () => {
+    const response = await call("/api/auth/reset-password/no-such-token?callbackURL=%2Freset");
+    expect(response.status).toBe(302);
+    expect(response.headers.get("location")).toBe("https://auth.example.com/reset?error=INVALID_TOKEN");
+    expect(await response.text()).toBe("");
+    const direct = (await getRuntime(env)
+      .auth.api.requestPasswordResetCallback({ params: { token: "no-such-token" }, query: { callbackURL: "/reset" } })
+      .catch((error: unknown) => error)) as { statusCode: number; headers: Headers };
+    expect([direct.statusCode, direct.headers.get("location")]).toEqual([302, "https://auth.example.com/reset?error=INVALID_TOKEN"]);
   });
 
   it("answers a code it does not list as the generic code of its status, keeping the message", () => {

@@ -1,6 +1,19 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, editCachedSession, getSession, kvHasSession, ORIGIN, rawToken, sessionCookie, sessionRow, signIn, signUp } from "./helpers";
+import {
+  call,
+  editCachedSession,
+  getSession,
+  kvHasSession,
+  ORIGIN,
+  PASSWORD,
+  rawToken,
+  sessionCookie,
+  sessionRow,
+  signIn,
+  signUp,
+  uniqueEmail,
+} from "./helpers";
 
 describe("sign-up", () => {
   it("gives a cookie session and a bearer token for the new user", async () => {
@@ -228,6 +241,34 @@ describe("bearer tokens and browsers", () => {
     const body = (await response.json()) as Record<string, unknown>;
     expect(body).not.toHaveProperty("token");
     expect(body).toHaveProperty("user");
+  });
+
+  it("an API client signs up and in without Origin, whatever Sec-Fetch headers it sends", async () => {
+    const fetchMetadata = { "sec-fetch-mode": "cors", "sec-fetch-site": "cross-site", "sec-fetch-dest": "empty" };
+    const email = uniqueEmail("node");
+    const signedUp = await call("/api/auth/sign-up/email", {
+      method: "POST",
+      headers: fetchMetadata,
+      json: { email, password: PASSWORD, name: "Node" },
+    });
+    expect(signedUp.status).toBe(200);
+    const signedIn = await call("/api/auth/sign-in/email", { method: "POST", headers: fetchMetadata, json: { email, password: PASSWORD } });
+    expect(signedIn.status).toBe(200);
+    expect((await getSession({ bearer: signedIn.headers.get("set-auth-token") ?? "" })).body?.user.email).toBe(email);
+  });
+
+  it("a cross-site navigation to sign-in is refused, with or without Origin", async () => {
+    const client = await signUp();
+    for (const origin of [{ origin: "https://evil.example" }, {}] as Record<string, string>[]) {
+      const response = await call("/api/auth/sign-in/email", {
+        method: "POST",
+        headers: { ...origin, "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate", "sec-fetch-dest": "document" },
+        json: { email: client.email, password: PASSWORD },
+      });
+      expect(response.status).toBe(403);
+      expect(await response.json()).toMatchObject({ code: "CROSS_SITE_NAVIGATION_LOGIN_BLOCKED" });
+      expect(sessionCookie(response)).toBeUndefined();
+    }
   });
 
   it("a page that asks for a bearer token gets one", async () => {

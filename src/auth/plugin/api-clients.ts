@@ -16,12 +16,15 @@ const TOKEN_ANSWERS = new Set(["/sign-in/email", "/sign-up/email", "/change-pass
  * whenever `Sec-Fetch-*` headers are present, as Node, Deno and Bun always
  * send them. Without a cookie and without an `Origin` no browser is involved
  * (browsers send `Origin` with every POST, a cross-site form included), so
- * there is no login CSRF to prevent. Any `Origin` or cookie keeps every check.
+ * there is no login CSRF to prevent. Any `Origin` or cookie keeps every
+ * check, and so does a request that calls itself a navigation
+ * (`Sec-Fetch-Mode: navigate`), which only browsers send.
  */
 export const apiClientSignIn: Hook = {
   matcher: (ctx) => ctx.path === "/sign-in/email" || ctx.path === "/sign-up/email",
   handler: createAuthMiddleware(async (ctx) => {
-    if (!isApiClient(requestHeaders(ctx))) return;
+    const headers = requestHeaders(ctx);
+    if (!isApiClient(headers) || headers.get("sec-fetch-mode") === "navigate") return;
     return { context: { context: { skipCSRFCheck: true } } };
   }),
 };
