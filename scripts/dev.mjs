@@ -3,27 +3,12 @@
 // then starts `wrangler dev`. Safe to run again: it only adds what is missing.
 // `npm run dev:example` (`--example`) runs the example consumer Worker in front of it.
 import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { ensureDevVars } from "./dev-vars.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const devVarsPath = `${root}.dev.vars`;
-
-// Local settings: a random secret (once), development mode and the console outbox.
-const defaults = {
-  ENVIRONMENT: "development",
-  BETTER_AUTH_SECRET: randomBytes(32).toString("base64url"),
-  MAIL_TRANSPORT: "outbox",
-};
-const existing = existsSync(devVarsPath) ? readFileSync(devVarsPath, "utf8") : "";
-const present = new Set(existing.split("\n").map((line) => line.split("=")[0]?.trim()));
-const missing = Object.entries(defaults).filter(([name]) => !present.has(name));
-if (missing.length > 0) {
-  const lines = missing.map(([name, value]) => `${name}=${value}`).join("\n");
-  writeFileSync(devVarsPath, `${existing}${existing && !existing.endsWith("\n") ? "\n" : ""}${lines}\n`);
-  console.log(`.dev.vars: added ${missing.map(([name]) => name).join(", ")}`);
-}
+const added = ensureDevVars();
+if (added.length > 0) console.log(`.dev.vars: added ${added.join(", ")}`);
 
 const wrangler = (args, options = {}) =>
   spawnSync("wrangler", args, { cwd: root, stdio: "inherit", shell: process.platform === "win32", ...options });

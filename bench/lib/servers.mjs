@@ -3,6 +3,7 @@ import { randomBytes, randomInt } from "node:crypto";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { ensureDevVars } from "../../scripts/dev-vars.mjs";
 import { freePort, startWrangler, stopWrangler, waitReady, wranglerSync } from "./processes.mjs";
 import { EXAMPLE_CONFIG, IP_POOL, PASSWORD, ROOT, STATE, USERS } from "./settings.mjs";
 
@@ -89,10 +90,11 @@ export async function createUsers(server, count, nextIp, prefix) {
  * Users sign up through the example's /api/auth/*, which it forwards to the auth Worker.
  *
  * Note: wrangler passes --var only to the first config. The auth Worker (second config)
- * takes its vars from wrangler.toml and .dev.vars, so it needs the .dev.vars that
- * `npm run dev` writes (ENVIRONMENT, BETTER_AUTH_SECRET, MAIL_TRANSPORT).
+ * takes its vars from wrangler.toml and .dev.vars, so this writes the .dev.vars that
+ * `npm run dev` writes (ENVIRONMENT, BETTER_AUTH_SECRET, MAIL_TRANSPORT) when it is missing.
  */
 export async function startExample() {
+  ensureDevVars();
   const server = await startServer({
     key: "example",
     label: "example Worker",

@@ -1,8 +1,9 @@
 /**
  * The HTTP side of `auth.handler`, as Better Auth's router lets a plugin see
  * it: request bodies within a limit, 404 for endpoints not offered, 405 for
- * a known path with the wrong method, and every answer in the Worker's conventions (one JSON error
- * shape, `Cache-Control`, `WWW-Authenticate` on a 401).
+ * a known path with the wrong method, and every answer in the Worker's
+ * conventions (one JSON error shape, `Cache-Control`, `WWW-Authenticate` on
+ * a 401).
  */
 import type { AuthContext, BetterAuthPlugin } from "better-auth";
 import { createAuthMiddleware, getEndpoints, isAPIError } from "better-auth/api";

@@ -1,0 +1,24 @@
+// The local settings `wrangler dev` reads from .dev.vars: a random secret (once),
+// development mode and the console outbox. Shared by `npm run dev` and `npm run bench`.
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const devVarsPath = fileURLToPath(new URL("../.dev.vars", import.meta.url));
+
+/** Adds to .dev.vars whatever of the local settings it lacks; returns the names added. */
+export function ensureDevVars() {
+  const defaults = {
+    ENVIRONMENT: "development",
+    BETTER_AUTH_SECRET: randomBytes(32).toString("base64url"),
+    MAIL_TRANSPORT: "outbox",
+  };
+  const existing = existsSync(devVarsPath) ? readFileSync(devVarsPath, "utf8") : "";
+  const present = new Set(existing.split("\n").map((line) => line.split("=")[0]?.trim()));
+  const missing = Object.entries(defaults).filter(([name]) => !present.has(name));
+  if (missing.length > 0) {
+    const lines = missing.map(([name, value]) => `${name}=${value}`).join("\n");
+    writeFileSync(devVarsPath, `${existing}${existing && !existing.endsWith("\n") ? "\n" : ""}${lines}\n`);
+  }
+  return missing.map(([name]) => name);
+}
