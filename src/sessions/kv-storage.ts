@@ -84,7 +84,8 @@ export function kvSecondaryStorage(kv: KVNamespace, options: KvStorageOptions = 
   async function read(key: string, remembered: boolean): Promise<string | null> {
     if (isVerificationKey(key)) return null;
     const policy = trustFor(key);
-    const mode = policy ? await currentReadMode() : "cached";
+    const known = policy ? currentReadMode() : "cached";
+    const mode = typeof known === "string" ? known : await known;
     const recalled = remembered ? policy?.recall(key, mode) : undefined;
     if (recalled) return recalled.exp === null || recalled.exp > now() ? recalled.value : null;
     const mark = policy?.begin();

@@ -3,7 +3,7 @@
  * Kept in Better Auth's request state, so it covers `auth.handler` and
  * `auth.api.*` alike; see docs/sessions.md, "The revocation bound".
  */
-import { defineRequestState, hasRequestState, runWithRequestState } from "@better-auth/core/context";
+import { defineRequestState, getRequestStateAsyncLocalStorage, hasRequestState, runWithRequestState } from "@better-auth/core/context";
 
 /**
  * - `cached`: a KV copy confirmed in D1 within the bound is used as it is
@@ -16,9 +16,19 @@ export type ReadMode = "cached" | "confirm" | "skip";
 
 const readMode = defineRequestState<ReadMode>(() => "cached");
 
-/** The read mode of the Better Auth request this runs in; `cached` outside one. */
-export async function currentReadMode(): Promise<ReadMode> {
-  return (await hasRequestState()) ? readMode.get() : "cached";
+/** Better Auth's request-state storage, once known: outside a request, the mode is known without waiting. */
+let requestStates: { getStore(): unknown } | undefined;
+void getRequestStateAsyncLocalStorage().then((storage) => {
+  requestStates = storage;
+});
+
+/**
+ * The read mode of the Better Auth request this runs in; `cached` outside
+ * one. Answers at once outside a request (the fast path's case).
+ */
+export function currentReadMode(): ReadMode | Promise<ReadMode> {
+  if (requestStates && requestStates.getStore() === undefined) return "cached";
+  return hasRequestState().then((inRequest) => (inRequest ? readMode.get() : "cached"));
 }
 
 /**
