@@ -120,6 +120,37 @@ describe("password reset", () => {
     expect(await second.json()).toMatchObject({ code: "INVALID_TOKEN" });
   });
 
+  it("keeps only a hash of the reset token in D1, so a copy of D1 holds no usable link", async () => {
+    const client = await signUp();
+    await call("/api/auth/request-password-reset", { method: "POST", json: { email: client.email } });
+    const mail = await latestMail(client.email, "reset-password");
+    const rows = await env.DB.prepare("SELECT identifier, value FROM verification WHERE value = ?")
+      .bind(client.userId)
+      .all<{ identifier: string }>();
+    expect(rows.results).toHaveLength(1);
+    const stored = rows.results[0]!.identifier;
+    expect(stored).not.toContain(mail.token);
+    // What D1 holds, sent as a token, resets nothing.
+    const replayed = await call("/api/auth/reset-password", { method: "POST", json: { token: stored, newPassword: "taken over 2026" } });
+    expect(replayed.status).toBe(400);
+    const reset = await call("/api/auth/reset-password", {
+      method: "POST",
+      json: { token: mail.token, newPassword: "reset passphrase 2026" },
+    });
+    expect(reset.status).toBe(200);
+  });
+
+  it("still accepts a reset link stored in plain before identifiers were hashed", async () => {
+    const client = await signUp();
+    const token = `legacy${crypto.randomUUID().replaceAll("-", "")}`;
+    await env.DB.prepare("INSERT INTO verification (id, identifier, value, expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)")
+      .bind(crypto.randomUUID(), `reset-password:${token}`, client.userId, Date.now() + 3_600_000, Date.now(), Date.now())
+      .run();
+    const reset = await call("/api/auth/reset-password", { method: "POST", json: { token, newPassword: "reset passphrase 2026" } });
+    expect(reset.status).toBe(200);
+    expect((await signIn(client.email, "reset passphrase 2026")).response.status).toBe(200);
+  });
+
   it("answers the same for unknown addresses and sends nothing", async () => {
     const email = uniqueEmail("ghost");
     const response = await call("/api/auth/request-password-reset", { method: "POST", json: { email } });

@@ -67,8 +67,10 @@ export function createAuth({ env, config, db, storage }: AuthOptions) {
       // A signed cache cookie would outlive revocation by its maxAge; KV already makes checks cheap.
       cookieCache: { enabled: false },
     },
-    // Single-use tokens need an atomic consume, which KV cannot give.
-    verification: { storeInDatabase: true },
+    // Single-use tokens need an atomic consume, which KV cannot give. D1 holds only a
+    // SHA-256 of each identifier (`reset-password:<token>`), so a copy of D1 holds no
+    // usable link; rows stored in plain before keep working until they expire.
+    verification: { storeInDatabase: true, storeIdentifier: "hashed" },
     emailAndPassword: {
       enabled: true,
       password: { hash: hashPassword, verify: verifyPassword },
