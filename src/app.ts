@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { errorResponse, handleError } from "./errors";
+import { securityHeaders } from "./middleware/security-headers";
 import { authRoutes } from "./routes/auth";
 import { healthRoutes } from "./routes/health";
 import { meRoutes } from "./routes/me";
@@ -20,6 +21,8 @@ import type { AppEnv } from "./types";
  * ```
  */
 export const app = new Hono<AppEnv>();
+
+app.use("*", securityHeaders());
 
 // Front ends on TRUSTED_ORIGINS may call the API from the browser, with cookies or bearer tokens.
 const corsForTrustedOrigins = cors({

@@ -20,6 +20,35 @@ describe("health", () => {
   });
 });
 
+describe("security headers", () => {
+  it("every answer carries nosniff: JSON, errors, the session check", async () => {
+    const client = await signUp();
+    for (const response of [
+      await call("/health"),
+      await call("/nope"),
+      await call("/api/me"),
+      await call("/api/me", { headers: { authorization: `Bearer ${client.bearer}` } }),
+      await call("/api/auth/get-session"),
+      await call("/api/auth/jwks"),
+      await call("/api/auth/sign-in/email"),
+    ]) {
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    }
+  });
+
+  it("Better Auth's HTML error page runs no script, cannot be framed and sends no referrer", async () => {
+    const response = await call("/api/auth/error?error=INVALID_TOKEN");
+    expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+    const policy = response.headers.get("content-security-policy") ?? "";
+    expect(policy).toContain("default-src 'none'");
+    expect(policy).toContain("frame-ancestors 'none'");
+    expect(policy).not.toMatch(/script-src/);
+    expect(response.headers.get("x-frame-options")).toBe("DENY");
+    expect(response.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+});
+
 describe("bad input", () => {
   it("unknown routes get a JSON 404", async () => {
     await expectJsonError(await call("/nope"), 404, "NOT_FOUND");
