@@ -12,6 +12,7 @@ import type { LimiterNamespace } from "../../rate-limit/limiter";
 import { clearAbandonedSignUp, passwordToDeleteUser } from "./account";
 import { apiClientSignIn, bearerDelivery } from "./api-clients";
 import { sessionReader } from "./context";
+import { fieldLimits } from "./fields";
 import { cacheControl, httpConventions } from "./http";
 import { notOffered } from "./not-offered";
 import { conformingErrors, outageIsUnavailable } from "./outages";
@@ -70,6 +71,7 @@ export function edgeSession(options: EdgeSessionOptions) {
         notOffered,
         confirmSessionReads,
         apiClientSignIn,
+        fieldLimits,
         passwordToDeleteUser,
         ...rateLimits.before,
         clearAbandonedSignUp(options.db),
