@@ -6,6 +6,7 @@
 import { APIError, isAPIError } from "better-auth/api";
 import type { Context } from "hono";
 import { ERROR_CODES, type ErrorCode, errorCodeFor, errorResponse } from "../client/contract";
+import { logError } from "./log";
 
 export { ERROR_CODES, type ErrorCode, errorCodeFor, errorResponse };
 
@@ -61,15 +62,16 @@ export class StorageUnavailableError extends APIError {
 export function handleError(err: Error, c: Context): Response {
   if (err instanceof ConfigError) {
     // The detail goes to the operator's log, not to the client.
-    console.error(`configuration error: ${err.message}`);
+    logError(`configuration error: ${err.message}`);
     return errorResponse("MISCONFIGURED");
   }
   if (isAPIError(err)) {
-    if (err instanceof StorageUnavailableError) console.error(`${err.store} unavailable on ${c.req.method} ${c.req.path}:`, err.cause);
+    // The route, not the path: a path can hold a token (/reset-password/<token>).
+    if (err instanceof StorageUnavailableError) logError(`${err.store} unavailable on ${c.req.method} ${c.req.routePath}`, err.cause);
     const answer = conforming(err);
     const body = answer.body as { code: ErrorCode; message: string };
     return errorResponse(body.code, { message: body.message, headers: answer.headers as HeadersInit });
   }
-  console.error(`unhandled error on ${c.req.method} ${c.req.path}:`, err);
+  logError(`unhandled error on ${c.req.method} ${c.req.routePath}`, err);
   return errorResponse("INTERNAL_ERROR");
 }

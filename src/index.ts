@@ -3,6 +3,7 @@
  */
 import { app } from "./app";
 import { purgeExpired } from "./housekeeping/purge";
+import { logError } from "./log";
 
 export { authContextMiddleware } from "./middleware/auth-context";
 export { requireAuth } from "./middleware/require-auth";
@@ -14,10 +15,12 @@ export default {
   fetch: app.fetch,
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(
-      purgeExpired(env).then((purged) =>
-        console.log(
-          `purged ${purged.sessions} sessions, ${purged.verifications} verifications, ${purged.abandonedUsers} users left without a password`,
-        ),
+      purgeExpired(env).then(
+        (purged) =>
+          console.log(
+            `purged ${purged.sessions} sessions, ${purged.verifications} verifications, ${purged.abandonedUsers} users left without a password`,
+          ),
+        (error: unknown) => logError("the purge failed", error),
       ),
     );
   },

@@ -14,6 +14,7 @@ import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { surfacingFailures } from "../db/outage";
 import { schema } from "../db/schema";
+import { betterAuthLog } from "../log";
 import { createMailer, resetPasswordMail, verificationMail } from "../mail";
 import type { SecondaryStorage } from "../sessions/kv-storage";
 import { hashPassword, verifyPassword } from "./password";
@@ -118,7 +119,8 @@ export function createAuth({ env, config, db, storage }: AuthOptions) {
       disableCSRFCheck: false,
       disableOriginCheck: false,
     },
-    logger: { level: config.development ? "info" : "warn" },
+    // Its lines go through the redaction of the Worker's own: no token reaches the logs.
+    logger: { level: config.development ? "info" : "warn", log: betterAuthLog },
   });
 }
 

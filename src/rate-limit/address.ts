@@ -3,6 +3,7 @@ import { createAuthMiddleware } from "better-auth/api";
 import { type Hook, requestHeaders } from "../auth/plugin/context";
 import type { RateLimitConfig } from "../config";
 import { apiError } from "../errors";
+import { logError } from "../log";
 import { clientKey, NO_ADDRESS_KEY } from "./client-key";
 import type { RateLimitResult, RateLimitRule } from "./durable-object";
 import { type LimiterNamespace, limiterFor, rateLimitHeaders } from "./limiter";
@@ -30,7 +31,7 @@ export function addressLimit(config: RateLimitConfig, limiter: LimiterNamespace)
       try {
         result = await limiterFor(limiter, key).consume(rule);
       } catch (error) {
-        console.error(`rate limiter unavailable for ${key}:`, error);
+        logError(`rate limiter unavailable for ${key}`, error);
         if (ruleName === "credentials") throw apiError("RATE_LIMITER_UNAVAILABLE");
         return;
       }

@@ -7,6 +7,7 @@ import { createAuthMiddleware, isAPIError } from "better-auth/api";
 import { bodyString, type FoundSession, type Hook, type HookContext } from "../auth/plugin/context";
 import type { RateLimitConfig } from "../config";
 import { apiError } from "../errors";
+import { logError } from "../log";
 import type { AttemptOutcome, AttemptResult } from "./durable-object";
 import { accountKey } from "./keys";
 import { type LimiterNamespace, limiterFor } from "./limiter";
@@ -50,7 +51,7 @@ export function accountLockout(
         try {
           attempt = await limiterFor(limiter, account).beginAttempt(config.lockout);
         } catch (error) {
-          console.error("rate limiter unavailable for an account:", error);
+          logError("rate limiter unavailable for an account", error);
           throw apiError("RATE_LIMITER_UNAVAILABLE");
         }
         if (!attempt.allowed) throw apiError("TOO_MANY_ATTEMPTS", { headers: { "retry-after": String(attempt.retryAfter) } });
@@ -65,7 +66,7 @@ export function accountLockout(
         await pendingAttempt.set(null);
         await limiterFor(limiter, account)
           .settleAttempt(attemptOutcome(ctx.context.returned))
-          .catch((error: unknown) => console.error("could not record a password check:", error));
+          .catch((error: unknown) => logError("could not record a password check", error));
       }),
     },
   };

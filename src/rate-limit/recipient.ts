@@ -3,6 +3,7 @@ import { createAuthMiddleware } from "better-auth/api";
 import { bodyString, type FoundSession, type Hook, type HookContext } from "../auth/plugin/context";
 import type { RateLimitConfig } from "../config";
 import { apiError } from "../errors";
+import { logError } from "../log";
 import type { RateLimitResult } from "./durable-object";
 import { recipientKey } from "./keys";
 import { type LimiterNamespace, limiterFor } from "./limiter";
@@ -33,7 +34,7 @@ export function recipientLimit(
       try {
         result = await limiterFor(limiter, recipientKey(email)).consume(config.mail);
       } catch (error) {
-        console.error("rate limiter unavailable for a recipient:", error);
+        logError("rate limiter unavailable for a recipient", error);
         throw apiError("RATE_LIMITER_UNAVAILABLE");
       }
       // Only Retry-After: the inbox's count would tell anyone whether others asked for mail to it.

@@ -5,6 +5,7 @@
 import { createAuthMiddleware, isAPIError } from "better-auth/api";
 import { outagesOfRequest } from "../../db/outage";
 import { apiError, conforming } from "../../errors";
+import { logError } from "../../log";
 import type { Hook } from "./context";
 
 /**
@@ -17,7 +18,7 @@ export const outageIsUnavailable: Hook = {
   handler: createAuthMiddleware(async (ctx) => {
     const [outage] = await outagesOfRequest();
     if (!outage) return;
-    console.error(`${outage.store} unavailable on ${ctx.path}:`, outage.cause);
+    logError(`${outage.store} unavailable on ${ctx.path}`, outage.cause);
     ctx.context.responseHeaders?.delete("set-cookie");
     ctx.context.responseHeaders?.delete("set-auth-token");
     throw apiError("SERVICE_UNAVAILABLE");
