@@ -12,6 +12,9 @@ export const TEST_VARS = {
   TRUSTED_ORIGINS: "https://app.example.com",
   BETTER_AUTH_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
   MAIL_TRANSPORT: "outbox",
+  // Most suites sign users up and use the session at once; the tests of the deployed
+  // default (verification required) set it back with callWith().
+  REQUIRE_EMAIL_VERIFICATION: "false",
 } as const;
 
 /** workerd's name for the Worker under test ("vitest-plugin-runner-" + the project name). */

@@ -142,6 +142,8 @@ async function main() {
           // Explicit, because .dev.vars (if present) would set MAIL_TRANSPORT=outbox.
           { ENVIRONMENT: "production", BASE_URL: PRODUCTION_BASE_URL, BETTER_AUTH_SECRET: mainSecret, MAIL_TRANSPORT: "send_email" }
         : { ENVIRONMENT: "development", BETTER_AUTH_SECRET: mainSecret, MAIL_TRANSPORT: "outbox" }),
+      // The bench signs users up and checks their sessions; the verification mail is not clicked.
+      REQUIRE_EMAIL_VERIFICATION: "false",
       ...EXTRA_VARS,
     }),
     readyPath: "/health",

@@ -1,5 +1,5 @@
 // The local settings `wrangler dev` reads from .dev.vars: a random secret (once),
-// development mode and the console outbox. Shared by `npm run dev` and `npm run bench`.
+// development mode, the console outbox and sign-in without verifying the address first. Shared by `npm run dev` and `npm run bench`.
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -12,6 +12,8 @@ export function ensureDevVars() {
     ENVIRONMENT: "development",
     BETTER_AUTH_SECRET: randomBytes(32).toString("base64url"),
     MAIL_TRANSPORT: "outbox",
+    // Locally, a sign-up signs in at once; deployed, the address must be verified first.
+    REQUIRE_EMAIL_VERIFICATION: "false",
   };
   const existing = existsSync(devVarsPath) ? readFileSync(devVarsPath, "utf8") : "";
   const present = new Set(existing.split("\n").map((line) => line.split("=")[0]?.trim()));

@@ -62,7 +62,11 @@ export interface Config {
   sessionMemorySeconds: number;
   /** Lifetime of JWTs from `/api/auth/token`, in seconds. They cannot be revoked. @default 900 */
   jwtExpiresIn: number;
-  /** Refuse sign-in until the email address is verified. @default false */
+  /**
+   * Give no session until the email address is verified: sign-up signs in
+   * nobody, sign-in answers `403 EMAIL_NOT_VERIFIED`. @default true
+   * (`npm run dev` sets it to false in .dev.vars)
+   */
   requireEmailVerification: boolean;
   /** `send_email` sends mail through the `EMAIL` binding; `outbox` logs it (development and tests only). @default "send_email" */
   mailTransport: "outbox" | "send_email";
@@ -121,7 +125,7 @@ export function readConfig(env: Env): Config {
     jwtExpiresIn: integer("JWT_EXPIRES_IN", env.JWT_EXPIRES_IN, 900),
     sessionRevalidateSeconds: integer("SESSION_REVALIDATE_SECONDS", env.SESSION_REVALIDATE_SECONDS, 30, 0),
     sessionMemorySeconds: integer("SESSION_MEMORY_SECONDS", env.SESSION_MEMORY_SECONDS, 10, 0),
-    requireEmailVerification: flag("REQUIRE_EMAIL_VERIFICATION", env.REQUIRE_EMAIL_VERIFICATION, false),
+    requireEmailVerification: flag("REQUIRE_EMAIL_VERIFICATION", env.REQUIRE_EMAIL_VERIFICATION, true),
     mailTransport,
     mailFrom: env.MAIL_FROM || "no-reply@localhost",
     rateLimit: {

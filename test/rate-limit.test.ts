@@ -216,18 +216,32 @@ describe("per-recipient mail limits", () => {
     expect((await resetFor(email)).status).toBe(429);
   });
 
-  it("does not count a signed-in user asking for their own verification mail", async () => {
+  it("counts a signed-in user's own verification mail too: squatting an address buys no extra mail", async () => {
+    // Someone signs up with an address that is not theirs and asks for mail to it as its "owner".
+    const squatter = await signUp();
+    const asOwner = () =>
+      call("/api/auth/send-verification-email", {
+        method: "POST",
+        headers: { authorization: `Bearer ${squatter.bearer}` },
+        json: { email: squatter.email },
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await asOwner()).status);
+    // The sign-up's mail was the first of three.
+    expect(statuses).toEqual([200, 200, 429, 429, 429, 429]);
+    expect(await settle(() => readOutbox(squatter.email, "verify-email").length >= 3)).toBe(true);
+    expect(await settle(() => readOutbox(squatter.email, "verify-email").length > 3, 200)).toBe(false);
+  });
+
+  it("counts mail a signed-in user asks for against that user, whatever the addresses", async () => {
     const client = await signUp();
-    for (let i = 0; i < 2; i++) expect((await resetFor(client.email)).status).toBe(200);
-    expect((await resetFor(client.email)).status).toBe(429);
-    // Others have used up the inbox's allowance; the owner still gets a link.
-    const own = await call("/api/auth/send-verification-email", {
-      method: "POST",
-      headers: { authorization: `Bearer ${client.bearer}` },
-      json: { email: client.email },
-    });
-    expect(own.status).toBe(200);
-    expect(await settle(() => readOutbox(client.email, "verify-email").length === 2)).toBe(true);
+    const asUser = (email: string) =>
+      call("/api/auth/request-password-reset", { method: "POST", headers: { authorization: `Bearer ${client.bearer}` }, json: { email } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await asUser(uniqueEmail("other"))).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    // The same addresses, asked for by nobody in particular, are not held back by that user's count.
+    expect((await resetFor(uniqueEmail("other"))).status).toBe(200);
   });
 
   it("fails closed when the limiter cannot count the recipient", async () => {

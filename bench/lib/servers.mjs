@@ -91,7 +91,8 @@ export async function createUsers(server, count, nextIp, prefix) {
  *
  * Note: wrangler passes --var only to the first config. The auth Worker (second config)
  * takes its vars from wrangler.toml and .dev.vars, so this writes the .dev.vars that
- * `npm run dev` writes (ENVIRONMENT, BETTER_AUTH_SECRET, MAIL_TRANSPORT) when it is missing.
+ * `npm run dev` writes (ENVIRONMENT, BETTER_AUTH_SECRET, MAIL_TRANSPORT, REQUIRE_EMAIL_VERIFICATION)
+ * when it is missing.
  */
 export async function startExample() {
   ensureDevVars();
@@ -101,7 +102,12 @@ export async function startExample() {
     configs: [path.relative(ROOT, EXAMPLE_CONFIG), "wrangler.toml"],
     migrateConfig: "wrangler.toml",
     persist: "example",
-    vars: () => ({ ENVIRONMENT: "development", BETTER_AUTH_SECRET: randomSecret(), MAIL_TRANSPORT: "outbox" }),
+    vars: () => ({
+      ENVIRONMENT: "development",
+      BETTER_AUTH_SECRET: randomSecret(),
+      MAIL_TRANSPORT: "outbox",
+      REQUIRE_EMAIL_VERIFICATION: "false",
+    }),
     readyPath: "/private",
     accept: (status) => status === 401,
   });

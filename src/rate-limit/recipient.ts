@@ -11,10 +11,11 @@ import { limitsOf } from "./rules";
 
 /**
  * Counts each mail request against its recipient's inbox (`keys.ts`), from
- * however many client addresses; past `RATE_LIMIT_MAIL` it answers
- * `429 TOO_MANY_EMAILS` with `Retry-After` and sends nothing. A signed-in
- * user's request for their own mail is not counted where the path says so
- * (`others`). The answer is the same whether the address has an account.
+ * however many client addresses, and, when a signed-in user asks, against
+ * that user too: an address squatted by signing up with it buys no extra
+ * mail. Past `RATE_LIMIT_MAIL` on either it answers `429 TOO_MANY_EMAILS`
+ * with `Retry-After` and sends nothing. The answer is the same whether the
+ * address has an account.
  */
 export function recipientLimit(
   config: RateLimitConfig,
@@ -22,23 +23,22 @@ export function recipientLimit(
   readSession: (ctx: HookContext) => Promise<FoundSession | null>,
 ): Hook {
   return {
-    matcher: (ctx) => limitsOf(ctx.path).recipient !== undefined,
+    matcher: (ctx) => limitsOf(ctx.path).mail === true,
     handler: createAuthMiddleware(async (ctx) => {
       const email = bodyString(ctx, "email")?.trim().toLowerCase();
       if (!email) return; // Better Auth refuses the body.
-      if (limitsOf(ctx.path).recipient === "others") {
-        const own = await readSession(ctx);
-        if (own?.user.email.toLowerCase() === email) return;
-      }
-      let result: RateLimitResult;
+      const sender = await readSession(ctx);
+      const keys = [recipientKey(email), ...(sender ? [`mail-user:${sender.user.id}`] : [])];
+      let results: RateLimitResult[];
       try {
-        result = await limiterFor(limiter, recipientKey(email)).consume(config.mail);
+        results = await Promise.all(keys.map((key) => limiterFor(limiter, key).consume(config.mail)));
       } catch (error) {
         logError("rate limiter unavailable for a recipient", error);
         throw apiError("RATE_LIMITER_UNAVAILABLE");
       }
+      const refused = results.find((result) => !result.allowed);
       // Only Retry-After: the inbox's count would tell anyone whether others asked for mail to it.
-      if (!result.allowed) throw apiError("TOO_MANY_EMAILS", { headers: { "retry-after": String(result.retryAfter) } });
+      if (refused) throw apiError("TOO_MANY_EMAILS", { headers: { "retry-after": String(refused.retryAfter) } });
     }),
   };
 }

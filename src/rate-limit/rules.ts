@@ -13,10 +13,9 @@ export interface PathLimits {
   address: "credentials" | "auth" | null;
   /**
    * Counted per recipient inbox too (routes that mail the `email` in the
-   * body, whoever asks): `always`, or `others` to spare a signed-in user's
-   * request for their own mail.
+   * body, whoever asks), and per user when a signed-in user asks.
    */
-  recipient?: "always" | "others";
+  mail?: true;
   /**
    * A password check counted per account: the `email` in the body, or the
    * signed-in user's.
@@ -26,11 +25,11 @@ export interface PathLimits {
 
 const PATHS: Record<string, PathLimits> = {
   "/sign-in/email": { address: "credentials", lockout: "email" },
-  "/sign-up/email": { address: "credentials", recipient: "always" },
-  "/request-password-reset": { address: "credentials", recipient: "always" },
+  "/sign-up/email": { address: "credentials", mail: true },
+  "/request-password-reset": { address: "credentials", mail: true },
   "/reset-password": { address: "credentials" },
   "/reset-password/:token": { address: "credentials" },
-  "/send-verification-email": { address: "credentials", recipient: "others" },
+  "/send-verification-email": { address: "credentials", mail: true },
   "/change-password": { address: "credentials", lockout: "session" },
   "/delete-user": { address: "credentials", lockout: "session" },
   // Session reads answer from KV and refuse unsigned tokens before any lookup;
