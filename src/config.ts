@@ -16,6 +16,11 @@ export interface RateLimitConfig {
   credentials: RateLimitRule;
   /** Per client address on the other `/api/auth` routes (`RATE_LIMIT_AUTH`). @default 600 per 60 s */
   auth: RateLimitRule;
+  /**
+   * Per network on credential routes (`RATE_LIMIT_NETWORK`): each IPv4 /24 and
+   * IPv6 /56 gets this, each IPv6 /48 four times it. @default 100 per 60 s
+   */
+  network: RateLimitRule;
   /** Per recipient inbox on the routes that send mail to any address (`RATE_LIMIT_MAIL`). @default 3 per 900 s */
   mail: RateLimitRule;
   /** Consecutive failed sign-ins per account before it must wait. @default 5, then 30 s doubling to 900 s */
@@ -132,6 +137,7 @@ export function readConfig(env: Env): Config {
       enabled: flag("RATE_LIMIT_ENABLED", env.RATE_LIMIT_ENABLED, true),
       credentials: rule("credentials", "RATE_LIMIT_CREDENTIALS", env.RATE_LIMIT_CREDENTIALS, "10/60"),
       auth: rule("auth", "RATE_LIMIT_AUTH", env.RATE_LIMIT_AUTH, "600/60"),
+      network: rule("network", "RATE_LIMIT_NETWORK", env.RATE_LIMIT_NETWORK, "100/60"),
       mail: rule("mail", "RATE_LIMIT_MAIL", env.RATE_LIMIT_MAIL, "3/900"),
       lockout: {
         threshold: integer("LOCKOUT_THRESHOLD", env.LOCKOUT_THRESHOLD, 5),

@@ -2,7 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { readOutbox } from "../src/mail";
-import { clientKey, NO_ADDRESS_KEY, normaliseAddress } from "../src/rate-limit/client-key";
+import { clientKey, NO_ADDRESS_KEY, networkKeys, normaliseAddress } from "../src/rate-limit/client-key";
 import { recipientKey } from "../src/rate-limit/keys";
 import { call, callWith, expireWindows, PASSWORD, randomIp, settle, signUp, limiterFor as stub, uniqueEmail, wrapBinding } from "./helpers";
 
@@ -164,6 +164,49 @@ describe("per-address limits", () => {
       expect(response.status).toBe(401);
       expect(response.headers.get("ratelimit-limit")).toBeNull();
     }
+  });
+});
+
+describe("per-network limits on credential routes", () => {
+  /** A wrong sign-in from `ip`, in an environment whose network budget is 3 per minute. */
+  const strict = { RATE_LIMIT_NETWORK: "3/60" };
+  const guessFrom = (ip: string) =>
+    callWith(strict, "/api/auth/sign-in/email", { method: "POST", ip, json: { email: uniqueEmail("net"), password: "wrong password!" } });
+  const statuses = async (ips: string[]) => {
+    const out: number[] = [];
+    for (const ip of ips) out.push((await guessFrom(ip)).status);
+    return out;
+  };
+  /** A random 16-bit group, as hex. */
+  const group = () => (crypto.getRandomValues(new Uint16Array(1))[0] ?? 0).toString(16);
+
+  it.each([
+    ["203.0.113.77", ["net:203.0.113.0/24"]],
+    ["::ffff:203.0.113.77", ["net:203.0.113.0/24"]],
+    ["2001:db8:1:2a3::1", ["net:2001:db8:1:200::/56", "net:2001:db8:1::/48"]],
+    ["[2001:db8:1:ff::]", ["net:2001:db8:1:0::/56", "net:2001:db8:1::/48"]],
+    ["garbage", []],
+  ])("puts %s in the networks %j", (ip, keys) => {
+    expect(networkKeys(new Headers({ "cf-connecting-ip": ip })).map((network) => network.key)).toEqual(keys);
+  });
+
+  it("counts the addresses of one IPv4 /24 together", async () => {
+    const net = `198.19.${crypto.getRandomValues(new Uint8Array(1))[0]}`;
+    expect(await statuses([1, 2, 3, 4].map((host) => `${net}.${host}`))).toEqual([401, 401, 401, 429]);
+  });
+
+  it("counts the /64s of one IPv6 /56 together", async () => {
+    const prefix = `2001:db8:${group()}:${group().slice(0, 2).padStart(2, "0")}`;
+    expect(await statuses(["01", "02", "03", "04"].map((low) => `${prefix}${low}::1`))).toEqual([401, 401, 401, 429]);
+  });
+
+  it("counts the /56s of one IPv6 /48 together, with four times the budget", async () => {
+    const prefix = `2001:db8:${group()}`;
+    // Twelve /56s, one guess each, use up the /48's 4 x 3; the thirteenth is refused.
+    const ips = Array.from({ length: 13 }, (_, i) => `${prefix}:${(i + 1).toString(16)}00::1`);
+    const answers = await statuses(ips);
+    expect(answers.slice(0, 12)).toEqual(Array(12).fill(401));
+    expect(answers[12]).toBe(429);
   });
 });
 

@@ -41,6 +41,36 @@ export function clientKey(headers: Headers): string {
   return address ? `ip:${address}` : NO_ADDRESS_KEY;
 }
 
+/**
+ * The networks a request's address belongs to, for the coarser limits on
+ * credential routes: an IPv4 address's /24, an IPv6 address's /56 and /48
+ * (one subscriber or one organisation can hold many /64s). `scale` is how
+ * many times the network rule's budget the network gets.
+ *
+ * @example
+ * ```ts
+ * networkKeys(new Headers({ "cf-connecting-ip": "2001:db8:1:2a3::1" }));
+ * // [{ key: "net:2001:db8:1:200::/56", scale: 1 }, { key: "net:2001:db8:1::/48", scale: 4 }]
+ * ```
+ */
+export function networkKeys(headers: Headers): { key: string; scale: number }[] {
+  return networksOf(headers.get("cf-connecting-ip")?.trim() ?? "");
+}
+
+function networksOf(address: string): { key: string; scale: number }[] {
+  if (isIPv4(address)) return [{ key: `net:${address.split(".").slice(0, 3).join(".")}.0/24`, scale: 1 }];
+  const groups = expandIPv6(address);
+  if (!groups) return [];
+  const mapped = mappedIPv4(groups);
+  if (mapped) return networksOf(mapped);
+  const [a, b, c, d] = groups.slice(0, 4).map((group) => group.toString(16));
+  const d56 = (Number.parseInt(d ?? "0", 16) & 0xff00).toString(16);
+  return [
+    { key: `net:${a}:${b}:${c}:${d56}::/56`, scale: 1 },
+    { key: `net:${a}:${b}:${c}::/48`, scale: 4 },
+  ];
+}
+
 function isIPv4(value: string): boolean {
   const parts = value.split(".");
   return parts.length === 4 && parts.every((part) => /^\d{1,3}$/.test(part) && Number(part) <= 255 && !/^0\d/.test(part));
