@@ -29,8 +29,16 @@ const corsForTrustedOrigins = cors({
   origin: (origin, c) => (getRuntime(c.env).config.trustedOrigins.includes(origin) ? origin : null),
   credentials: true,
   allowMethods: ["GET", "POST"],
-  allowHeaders: ["content-type", "authorization", "x-auth-mode"],
-  exposeHeaders: ["set-auth-token", "retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "ratelimit-policy"],
+  allowHeaders: ["content-type", "authorization", "x-auth-mode", "x-device-token"],
+  exposeHeaders: [
+    "set-auth-token",
+    "set-device-token",
+    "retry-after",
+    "ratelimit-limit",
+    "ratelimit-remaining",
+    "ratelimit-reset",
+    "ratelimit-policy",
+  ],
   maxAge: 600,
 });
 // Only cross-origin browser requests carry Origin on a GET; the rest skip the CORS work.

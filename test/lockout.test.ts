@@ -142,3 +142,86 @@ describe("lockout cannot be side-stepped", () => {
     },
   );
 });
+
+describe("known devices (OWASP's device cookies)", () => {
+  /** Signs in from a fresh address, as a browser (`cookie`) or an API client (`header`), with a device token if given. */
+  function signInWith(email: string, password: string, device: { cookie?: string; token?: string; origin?: boolean } = {}) {
+    const headers: Record<string, string> = {};
+    if (device.origin) headers.origin = "https://auth.example.com";
+    if (device.cookie) headers.cookie = device.cookie;
+    if (device.token) headers["x-device-token"] = device.token;
+    return call("/api/auth/sign-in/email", { method: "POST", ip: randomIp(), headers, json: { email, password } });
+  }
+
+  /** The device cookie a response sets, as `name=value`. */
+  function deviceCookie(response: Response): string {
+    const cookie = response.headers.getSetCookie().find((value) => value.includes("device_token="));
+    if (!cookie) throw new Error("no device cookie");
+    return cookie.split(";")[0]!;
+  }
+
+  /** Five wrong guesses from five addresses and no device: the account is locked for unknown devices. */
+  async function lockOut(email: string) {
+    for (let i = 0; i < 5; i++) expect((await signInWith(email, `wrong guess ${i}`)).status).toBe(401);
+    expect((await signInWith(email, PASSWORD)).status).toBe(429);
+  }
+
+  it("hands a browser an HttpOnly __Host- device cookie, and an API client a device token, at sign-in", async () => {
+    const client = await signUp();
+    const browser = await signInWith(client.email, PASSWORD, { origin: true });
+    const cookie = browser.headers.getSetCookie().find((value) => value.includes("device_token="))!;
+    expect(cookie).toMatch(/^__Host-better-auth\.device_token=[^;]+/);
+    expect(cookie).toMatch(/;\s*HttpOnly/i);
+    expect(cookie).toMatch(/;\s*Secure/i);
+    expect(cookie).toMatch(/;\s*Path=\//i);
+    expect(browser.headers.get("set-device-token")).toBeNull();
+    const apiClient = await signInWith(client.email, PASSWORD);
+    expect(apiClient.headers.get("set-device-token")).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+  });
+
+  it("lets the owner sign in on a known device while guesses from elsewhere keep the account locked", async () => {
+    const client = await signUp();
+    const browser = deviceCookie(await signInWith(client.email, PASSWORD, { origin: true }));
+    const app = (await signInWith(client.email, PASSWORD)).headers.get("set-device-token")!;
+    await lockOut(client.email);
+    expect((await signInWith(client.email, PASSWORD, { cookie: browser, origin: true })).status).toBe(200);
+    expect((await signInWith(client.email, PASSWORD, { token: app })).status).toBe(200);
+    // The owner's sign-ins did not reopen the account to guessing from elsewhere.
+    expect((await signInWith(client.email, PASSWORD)).status).toBe(429);
+  });
+
+  it("of 100 wrong guesses from 100 addresses, at most the threshold reach the password check; the owner still signs in", async () => {
+    const client = await signUp();
+    const app = (await signInWith(client.email, PASSWORD)).headers.get("set-device-token")!;
+    const statuses: number[] = [];
+    for (let i = 0; i < 100; i++) statuses.push((await signInWith(client.email, `wrong guess ${i}`)).status);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(5);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(95);
+    expect((await signInWith(client.email, PASSWORD, { token: app })).status).toBe(200);
+  });
+
+  it("gives a known device a small failure budget of its own", async () => {
+    const client = await signUp();
+    const app = (await signInWith(client.email, PASSWORD)).headers.get("set-device-token")!;
+    const other = (await signInWith(client.email, PASSWORD)).headers.get("set-device-token")!;
+    expect(other).not.toBe(app);
+    for (let i = 0; i < 5; i++) expect((await signInWith(client.email, `wrong guess ${i}`, { token: app })).status).toBe(401);
+    expect((await signInWith(client.email, PASSWORD, { token: app })).status).toBe(429);
+    // Neither unknown devices nor another known device are locked by it.
+    expect((await signInWith(client.email, PASSWORD, { token: other })).status).toBe(200);
+    expect((await signInWith(client.email, PASSWORD)).status).toBe(200);
+  });
+
+  it("counts a forged token, or one of another account, as an unknown device", async () => {
+    const client = await signUp();
+    const stranger = await signUp();
+    const strangers = (await signInWith(stranger.email, PASSWORD)).headers.get("set-device-token")!;
+    const own = (await signInWith(client.email, PASSWORD)).headers.get("set-device-token")!;
+    const [nonce] = own.split(".");
+    await lockOut(client.email);
+    for (const token of [strangers, `${nonce}.forged-signature-forged-signature-forged`, `${nonce}`, "garbage"]) {
+      expect((await signInWith(client.email, PASSWORD, { token })).status).toBe(429);
+    }
+    expect((await signInWith(client.email, PASSWORD, { token: own })).status).toBe(200);
+  });
+});

@@ -46,7 +46,13 @@ export interface AttemptResult {
 /** How a sign-in attempt ended: `void` when no password was checked (bad input, outage). */
 export type AttemptOutcome = "success" | "failure" | "void";
 
+/** The failure count of devices not known to the account. */
 const ATTEMPTS = "sign-in-attempts";
+
+/** The failure count an attempt goes on: its known device's own, or that of every other device. */
+function attemptCounter(device: string | undefined): string {
+  return device ? `sign-in-attempts:device:${device}` : ATTEMPTS;
+}
 
 /**
  * One counter store per key, reached over RPC.
@@ -82,31 +88,40 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   /**
-   * Starts a sign-in attempt for this account. The attempt is counted as a
-   * failure up front, so parallel guesses cannot all pass one check;
-   * {@link settleAttempt} clears the count on success.
+   * Starts a sign-in attempt for this account, on the failure count of
+   * `device` (a device that signed in to the account before) or of every
+   * other device. The attempt is counted as a failure up front, so parallel
+   * guesses cannot all pass one check; {@link settleAttempt} clears the
+   * count on success.
    */
-  async beginAttempt(policy: LockoutPolicy): Promise<AttemptResult> {
+  async beginAttempt(policy: LockoutPolicy, device?: string): Promise<AttemptResult> {
+    const counter = attemptCounter(device);
     const now = Date.now();
-    const current = this.read(ATTEMPTS, now);
+    const current = this.read(counter, now);
     const failures = current?.count ?? 0;
     const lockedUntil = current && failures >= policy.threshold ? current.updatedAt + lockSeconds(failures, policy) * 1000 : 0;
     if (lockedUntil > now) return { allowed: false, failures, retryAfter: secondsUntil(lockedUntil, now) };
     // Failures are forgotten a day after the last one (or once the longest lock has passed).
     const forgetAt = now + Math.max(86_400, policy.maxSeconds) * 1000;
-    this.write(ATTEMPTS, failures + 1, forgetAt, now);
+    this.write(counter, failures + 1, forgetAt, now);
     await this.cleanUpBy(forgetAt);
     return { allowed: true, failures: failures + 1, retryAfter: 0 };
   }
 
-  /** Ends an attempt: success forgets every failure, `void` takes this attempt back. */
-  settleAttempt(outcome: AttemptOutcome): void {
+  /**
+   * Ends an attempt begun with the same `device`: success forgets that
+   * count's failures (and only those: the owner signing in on a known device
+   * does not reopen the account to guessing from elsewhere), `void` takes
+   * this attempt back.
+   */
+  settleAttempt(outcome: AttemptOutcome, device?: string): void {
     if (outcome === "failure") return;
+    const counter = attemptCounter(device);
     if (outcome === "success") {
-      this.sql.exec("DELETE FROM counters WHERE name = ?", ATTEMPTS);
+      this.sql.exec("DELETE FROM counters WHERE name = ?", counter);
       return;
     }
-    this.sql.exec("UPDATE counters SET count = max(count - 1, 0) WHERE name = ?", ATTEMPTS);
+    this.sql.exec("UPDATE counters SET count = max(count - 1, 0) WHERE name = ?", counter);
   }
 
   /** Deletes expired counters; wipes the object once nothing is left. */

@@ -7,13 +7,15 @@
 import type { FoundSession, Hook, HookContext } from "../auth/plugin/context";
 import type { RateLimitConfig } from "../config";
 import { addressLimit } from "./address";
+import { deviceTokens } from "./devices";
 import type { LimiterNamespace } from "./limiter";
 import { accountLockout } from "./lockout";
 import { recipientLimit } from "./recipient";
 
 /**
  * The hooks that apply the limits, in order: client address, recipient
- * inbox, account lockout. None when `RATE_LIMIT_ENABLED` is `false`.
+ * inbox, account lockout; and after a sign-in, the device token that keeps
+ * the device's own lockout count. None when `RATE_LIMIT_ENABLED` is `false`.
  */
 export function rateLimitHooks(
   config: RateLimitConfig,
@@ -21,9 +23,10 @@ export function rateLimitHooks(
   readSession: (ctx: HookContext) => Promise<FoundSession | null>,
 ): { before: Hook[]; after: Hook[] } {
   if (!config.enabled) return { before: [], after: [] };
-  const lockout = accountLockout(config, limiter, readSession);
+  const devices = deviceTokens();
+  const lockout = accountLockout(config, limiter, readSession, devices);
   return {
     before: [addressLimit(config, limiter), recipientLimit(config, limiter, readSession), lockout.before],
-    after: [lockout.after],
+    after: [lockout.after, devices.issueDevice],
   };
 }

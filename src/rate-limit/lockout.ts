@@ -1,6 +1,8 @@
 /**
  * The per-account lockout (NIST SP 800-63B): password checks counted per
- * account across every client address. docs/rate-limiting.md, "Account lockout".
+ * account across every client address, on one count for unknown devices
+ * and one for each device that signed in to the account before
+ * (`devices.ts`). docs/rate-limiting.md, "Account lockout".
  */
 import { defineRequestState } from "@better-auth/core/context";
 import { createAuthMiddleware, isAPIError } from "better-auth/api";
@@ -13,8 +15,8 @@ import { accountKey } from "./keys";
 import { type LimiterNamespace, limiterFor } from "./limiter";
 import { limitsOf } from "./rules";
 
-/** The account whose attempt the current call began, for the after hook to settle. */
-const pendingAttempt = defineRequestState<string | null>(() => null);
+/** The attempt the current call began (its account, and its known device if any), for the after hook to settle. */
+const pendingAttempt = defineRequestState<{ account: string; device?: string } | null>(() => null);
 
 /**
  * How a password check ended, from Better Auth's answer: only its verdict on
@@ -32,40 +34,44 @@ function attemptOutcome(returned: unknown): AttemptOutcome {
  * Before a password check, counts it against the account up front (so
  * parallel guesses cannot all pass one check) or answers
  * `429 TOO_MANY_ATTEMPTS` while the account waits; after it, a success
- * clears the count and a `void` attempt is taken back.
+ * clears the count and a `void` attempt is taken back. A sign-in from a
+ * known device goes on that device's own count.
  */
 export function accountLockout(
   config: RateLimitConfig,
   limiter: LimiterNamespace,
   readSession: (ctx: HookContext) => Promise<FoundSession | null>,
+  devices: { knownDevice(ctx: HookContext, email: string): Promise<string | null> },
 ): { before: Hook; after: Hook } {
   const matcher: Hook["matcher"] = (ctx) => limitsOf(ctx.path).lockout !== undefined;
   return {
     before: {
       matcher,
       handler: createAuthMiddleware(async (ctx) => {
-        const email = limitsOf(ctx.path).lockout === "email" ? bodyString(ctx, "email") : (await readSession(ctx))?.user.email;
+        const byEmail = limitsOf(ctx.path).lockout === "email";
+        const email = byEmail ? bodyString(ctx, "email") : (await readSession(ctx))?.user.email;
         const account = email ? accountKey(email) : null;
-        if (!account) return;
+        if (!email || !account) return;
+        const device = (byEmail ? await devices.knownDevice(ctx, email) : null) ?? undefined;
         let attempt: AttemptResult;
         try {
-          attempt = await limiterFor(limiter, account).beginAttempt(config.lockout);
+          attempt = await limiterFor(limiter, account).beginAttempt(config.lockout, device);
         } catch (error) {
           logError("rate limiter unavailable for an account", error);
           throw apiError("RATE_LIMITER_UNAVAILABLE");
         }
         if (!attempt.allowed) throw apiError("TOO_MANY_ATTEMPTS", { headers: { "retry-after": String(attempt.retryAfter) } });
-        await pendingAttempt.set(account);
+        await pendingAttempt.set({ account, device });
       }),
     },
     after: {
       matcher,
       handler: createAuthMiddleware(async (ctx) => {
-        const account = await pendingAttempt.get();
-        if (!account) return;
+        const attempt = await pendingAttempt.get();
+        if (!attempt) return;
         await pendingAttempt.set(null);
-        await limiterFor(limiter, account)
-          .settleAttempt(attemptOutcome(ctx.context.returned))
+        await limiterFor(limiter, attempt.account)
+          .settleAttempt(attemptOutcome(ctx.context.returned), attempt.device)
           .catch((error: unknown) => logError("could not record a password check", error));
       }),
     },
