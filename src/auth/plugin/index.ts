@@ -15,6 +15,7 @@ import { sessionReader } from "./context";
 import { cacheControl, httpConventions } from "./http";
 import { notOffered } from "./not-offered";
 import { conformingErrors, outageIsUnavailable } from "./outages";
+import { redirectTargets } from "./redirects";
 import { confirmSessionReads, listSessions, revokeSession, withoutSessionToken } from "./sessions";
 
 export interface EdgeSessionOptions {
@@ -69,6 +70,7 @@ export function edgeSession(options: EdgeSessionOptions) {
       before: [
         notOffered,
         confirmSessionReads,
+        redirectTargets,
         apiClientSignIn,
         passwordToDeleteUser,
         ...rateLimits.before,
