@@ -16,6 +16,7 @@ import { fieldLimits } from "./fields";
 import { cacheControl, httpConventions } from "./http";
 import { notOffered } from "./not-offered";
 import { conformingErrors, outageIsUnavailable } from "./outages";
+import { redirectTargets } from "./redirects";
 import { confirmSessionReads, listSessions, revokeSession, withoutSessionToken } from "./sessions";
 
 export interface EdgeSessionOptions {
@@ -70,6 +71,7 @@ export function edgeSession(options: EdgeSessionOptions) {
       before: [
         notOffered,
         confirmSessionReads,
+        redirectTargets,
         apiClientSignIn,
         fieldLimits,
         passwordToDeleteUser,
