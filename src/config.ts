@@ -38,7 +38,7 @@ export interface Config {
   development: boolean;
   /** Public origin of the Worker, e.g. `https://auth.example.com`; `undefined` in development (follows the request). */
   baseURL: string | undefined;
-  /** Origins allowed to send cookie-authenticated requests, besides `baseURL`. */
+  /** Origins allowed to send cookie-authenticated requests, besides `baseURL`: plain `scheme://host[:port]`, never patterns. */
   trustedOrigins: string[];
   /** `BETTER_AUTH_SECRET`: signs cookies and tokens. At least 32 characters. */
   secret: string;
@@ -89,6 +89,10 @@ export function readConfig(env: Env): Config {
           : "Set it with `wrangler secret put BETTER_AUTH_SECRET` (e.g. the output of `openssl rand -base64 32`)."),
     );
   }
+  // Better Auth would add this variable's origins (wildcards included) to TRUSTED_ORIGINS without their checks.
+  if ((env as { BETTER_AUTH_TRUSTED_ORIGINS?: unknown }).BETTER_AUTH_TRUSTED_ORIGINS !== undefined) {
+    throw new ConfigError("BETTER_AUTH_TRUSTED_ORIGINS is not read by this Worker's checks; list the origins in TRUSTED_ORIGINS instead.");
+  }
   const baseURL = env.BASE_URL ? parseOrigin("BASE_URL", env.BASE_URL) : undefined;
   if (!development && !baseURL) {
     throw new ConfigError("BASE_URL must be set outside development, e.g. https://auth.example.com.");
@@ -114,7 +118,7 @@ export function readConfig(env: Env): Config {
       .split(",")
       .map((origin) => origin.trim())
       .filter(Boolean)
-      .map((origin) => parseOrigin("TRUSTED_ORIGINS", origin)),
+      .map((origin) => plainOrigin("TRUSTED_ORIGINS", origin)),
     secret,
     sessionExpiresIn: integer("SESSION_EXPIRES_IN", env.SESSION_EXPIRES_IN, 604_800),
     sessionUpdateAge: integer("SESSION_UPDATE_AGE", env.SESSION_UPDATE_AGE, 86_400),
@@ -156,6 +160,24 @@ function parseOrigin(name: string, value: string): string {
   } catch {
     throw new ConfigError(`${name} must hold absolute URLs (got "${value}").`);
   }
+}
+
+/**
+ * Reads a plain origin, `scheme://host[:port]`. Better Auth would read `*`
+ * as a wildcard (`https://*` trusts every https site) and the CORS layer
+ * compares exactly, so anything else (patterns, paths, `null`) is refused
+ * rather than read two ways.
+ */
+function plainOrigin(name: string, value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {}
+  const plain = url && /^https?:$/.test(url.protocol) && !url.host.includes("*") && value.replace(/\/$/, "") === url.origin;
+  if (!url || !plain) {
+    throw new ConfigError(`${name} must list plain origins, scheme://host[:port] with no wildcard, path or "null" (got "${value}").`);
+  }
+  return url.origin;
 }
 
 /** Reads a whole number, at least `min`; an empty value takes the default. */

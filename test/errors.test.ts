@@ -221,9 +221,22 @@ describe("configuration", () => {
     ["the mail outbox in production", { ENVIRONMENT: "production", MAIL_TRANSPORT: "outbox" }],
     ["no sender for real mail", { MAIL_TRANSPORT: "send_email", MAIL_FROM: "" }],
     ["a malformed session lifetime", { SESSION_EXPIRES_IN: "a week" }],
+    // Better Auth would read these as patterns (`https://*` trusts every https site); the CORS layer compares exactly.
+    ["a wildcard trusted origin", { TRUSTED_ORIGINS: "https://*" }],
+    ["a bare wildcard trusted origin", { TRUSTED_ORIGINS: "*" }],
+    ["a subdomain pattern among the trusted origins", { TRUSTED_ORIGINS: "https://app.example.com,https://*.example.com" }],
+    ["a trusted origin with a path", { TRUSTED_ORIGINS: "https://app.example.com/path" }],
+    ["a null trusted origin", { TRUSTED_ORIGINS: "null" }],
+    ["trusted origins Better Auth would read past the checks", { BETTER_AUTH_TRUSTED_ORIGINS: "https://*" }],
   ])("%s is a clear startup error", async (_label, overrides) => {
     const response = await callWith(overrides as Partial<Env>, "/api/auth/get-session");
     await expectJsonError(response, 500, "MISCONFIGURED");
+  });
+
+  it("takes plain origins, a trailing slash allowed", async () => {
+    const { readConfig } = await import("../src/config");
+    const config = readConfig({ ...env, TRUSTED_ORIGINS: " https://app.example.com , http://localhost:3000/ " });
+    expect(config.trustedOrigins).toEqual(["https://app.example.com", "http://localhost:3000"]);
   });
 
   it("development needs no BASE_URL and follows the request's origin", async () => {
