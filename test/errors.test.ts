@@ -215,6 +215,11 @@ describe("configuration", () => {
   it.each([
     ["a missing secret", { BETTER_AUTH_SECRET: "" }],
     ["a short secret", { BETTER_AUTH_SECRET: "too-short" }],
+    // Better Auth reads BETTER_AUTH_SECRETS itself with no length check; the Worker checks every secret in it.
+    ["a short secret among the versioned ones", { BETTER_AUTH_SECRETS: `2:${"n".repeat(32)},1:too-short` }],
+    ["a versioned secret without its version", { BETTER_AUTH_SECRETS: "n".repeat(32) }],
+    ["a version given twice", { BETTER_AUTH_SECRETS: `1:${"n".repeat(32)},1:${"o".repeat(32)}` }],
+    ["an empty entry among the versioned secrets", { BETTER_AUTH_SECRETS: `1:${"n".repeat(32)},` }],
     ["a missing BASE_URL in production", { BASE_URL: "" }],
     ["an http BASE_URL in production", { BASE_URL: "http://auth.example.com" }],
     ["an unknown mail transport", { MAIL_TRANSPORT: "pigeon" }],
@@ -231,6 +236,16 @@ describe("configuration", () => {
   ])("%s is a clear startup error", async (_label, overrides) => {
     const response = await callWith(overrides as Partial<Env>, "/api/auth/get-session");
     await expectJsonError(response, 500, "MISCONFIGURED");
+  });
+
+  it("reads versioned secrets current first, and BETTER_AUTH_SECRET alone as version 0", async () => {
+    const { readConfig } = await import("../src/config");
+    const [current, previous] = ["n".repeat(32), "o".repeat(40)];
+    expect(readConfig({ ...env, BETTER_AUTH_SECRETS: ` 2:${current} , 1:${previous} ` }).secrets).toEqual([
+      { version: 2, value: current },
+      { version: 1, value: previous },
+    ]);
+    expect(readConfig({ ...env, BETTER_AUTH_SECRETS: " " }).secrets).toEqual([{ version: 0, value: env.BETTER_AUTH_SECRET }]);
   });
 
   it("takes plain origins, a trailing slash allowed", async () => {

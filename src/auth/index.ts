@@ -55,6 +55,9 @@ export function createAuth({ env, config, db, storage }: AuthOptions) {
     // In development the base URL follows the request, so `wrangler dev --port N` works on any port.
     // The fallback serves calls that carry no Host (session checks over RPC).
     baseURL: config.baseURL ?? { allowedHosts: LOCAL_HOSTS, protocol: "auto", fallback: "http://localhost:8787" },
+    // Passed explicitly, so Better Auth never reads BETTER_AUTH_SECRETS unchecked. The first signs and seals;
+    // `secret` only opens data Better Auth sealed before secrets had versions.
+    secrets: config.secrets,
     secret: config.secret,
     trustedOrigins: config.trustedOrigins,
     database: surfacingFailures(drizzleAdapter(db, { provider: "sqlite", schema })),
