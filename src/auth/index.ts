@@ -16,6 +16,7 @@ import { surfacingFailures } from "../db/outage";
 import { schema } from "../db/schema";
 import { createMailer, resetPasswordMail, verificationMail } from "../mail";
 import type { SecondaryStorage } from "../sessions/kv-storage";
+import { JWT_KEY_ROTATION_SECONDS, retiringJwks } from "./jwt-keys";
 import { hashPassword, verifyPassword } from "./password";
 import { edgeSession } from "./plugin";
 
@@ -27,6 +28,9 @@ const AUTH_BASE_PATH = "/api/auth";
 
 /** The name every cookie of this Worker starts with (after the `__Host-` prefix, under https). */
 const COOKIE_PREFIX = "better-auth";
+
+/** How long past their lifetime a retired JWT key stays in the JWKS: clocks and the JWKS' five-minute cache. */
+const JWKS_GRACE_MARGIN_SECONDS = 3600;
 
 export interface AuthOptions {
   env: Env;
@@ -103,6 +107,10 @@ export function createAuth({ env, config, db, storage }: AuthOptions) {
           // Only what a verifier needs; the default would copy the whole user row.
           definePayload: ({ user, session }) => ({ email: user.email, email_verified: user.emailVerified, sid: session.id }),
         },
+        // Keys rotate; a retired key stays in the JWKS until every JWT it signed has expired.
+        jwks: { rotationInterval: JWT_KEY_ROTATION_SECONDS, gracePeriod: config.jwtExpiresIn + JWKS_GRACE_MARGIN_SECONDS },
+        // A key stops signing when the secret it is sealed with is no longer the current one.
+        adapter: { getJwks: retiringJwks() },
         // Signing a JWT on every get-session would cost every session check; ask /token instead.
         disableSettingJwtHeader: true,
       }),
