@@ -22,3 +22,16 @@ export function ensureDevVars() {
   }
   return missing.map(([name]) => name);
 }
+
+/** The value of `name` in .dev.vars, or `undefined`. */
+export function devVar(name) {
+  if (!existsSync(devVarsPath)) return undefined;
+  for (const line of readFileSync(devVarsPath, "utf8").split("\n")) {
+    const eq = line.indexOf("=");
+    if (eq <= 0 || line.slice(0, eq).trim() !== name) continue;
+    const value = line.slice(eq + 1).trim();
+    // Unquoted as dotenv (and so wrangler) reads it.
+    return value.replace(/^(["'])(.*)\1$/, "$2");
+  }
+  return undefined;
+}
