@@ -29,7 +29,10 @@ const AUTH_BASE_PATH = "/api/auth";
 /** The name every cookie of this Worker starts with (after the `__Host-` prefix, under https). */
 const COOKIE_PREFIX = "better-auth";
 
-/** How long past their lifetime a retired JWT key stays in the JWKS: clocks and the JWKS' five-minute cache. */
+/**
+ * How much longer than a JWT lives a retired key stays in the JWKS: room for clocks and
+ * caches. No longer: whoever opens a retired key (a leaked secret) signs with it while it is listed.
+ */
 const JWKS_GRACE_MARGIN_SECONDS = 3600;
 
 export interface AuthOptions {
