@@ -1,5 +1,6 @@
 // The local settings `wrangler dev` reads from .dev.vars: a random secret (once),
-// development mode, the console outbox and sign-in without verifying the address first. Shared by `npm run dev` and `npm run bench`.
+// development mode, the console outbox and sign-in without verifying the address first.
+// Shared by `npm run dev` and `npm run bench`.
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -23,4 +24,17 @@ export function ensureDevVars() {
     writeFileSync(devVarsPath, `${existing}${existing && !existing.endsWith("\n") ? "\n" : ""}${lines}\n`);
   }
   return missing.map(([name]) => name);
+}
+
+/** The value of `name` in .dev.vars, or `undefined`. */
+export function devVar(name) {
+  if (!existsSync(devVarsPath)) return undefined;
+  for (const line of readFileSync(devVarsPath, "utf8").split("\n")) {
+    const eq = line.indexOf("=");
+    if (eq <= 0 || line.slice(0, eq).trim() !== name) continue;
+    const value = line.slice(eq + 1).trim();
+    // Unquoted as dotenv (and so wrangler) reads it.
+    return value.replace(/^(["'])(.*)\1$/, "$2");
+  }
+  return undefined;
 }

@@ -4,7 +4,7 @@
 // `npm run dev:example` (`--example`) runs the example consumer Worker in front of it.
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { ensureDevVars } from "./dev-vars.mjs";
+import { devVar, ensureDevVars } from "./dev-vars.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const added = ensureDevVars();
@@ -21,9 +21,14 @@ if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
 const args = process.argv.slice(2);
 const example = args[0] === "--example";
+// wrangler dev takes from .dev.vars only the secrets wrangler.toml requires; BETTER_AUTH_SECRETS
+// (set while the secret rotates) is optional, so it is passed on (wrangler shows it as hidden).
+// wrangler passes --var to the first config only: with --example, that is the example Worker.
+const secrets = devVar("BETTER_AUTH_SECRETS");
+const rotation = secrets && !example ? ["--var", `BETTER_AUTH_SECRETS:${secrets}`] : [];
 // With several configs, wrangler dev serves the first on the port and runs the others beside it.
 const configs = example ? ["-c", "examples/protected-worker/wrangler.toml", "-c", "wrangler.toml"] : [];
-const dev = spawn("wrangler", ["dev", ...configs, ...persist, ...(example ? args.slice(1) : args)], {
+const dev = spawn("wrangler", ["dev", ...configs, ...persist, ...rotation, ...(example ? args.slice(1) : args)], {
   cwd: root,
   stdio: "inherit",
   shell: process.platform === "win32",

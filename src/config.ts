@@ -27,6 +27,12 @@ export interface RateLimitConfig {
   lockout: LockoutPolicy;
 }
 
+/** A secret and its version, as Better Auth's `secrets` option takes them. */
+export interface VersionedSecret {
+  version: number;
+  value: string;
+}
+
 /**
  * The Worker's settings, from `[vars]` and secrets (see README.md, "Configuration").
  *
@@ -43,9 +49,20 @@ export interface Config {
   development: boolean;
   /** Public origin of the Worker, e.g. `https://auth.example.com`; `undefined` in development (follows the request). */
   baseURL: string | undefined;
-  /** Origins allowed to send cookie-authenticated requests, besides `baseURL`. */
+  /** Origins allowed to send cookie-authenticated requests, besides `baseURL`: plain `scheme://host[:port]`, never patterns. */
   trustedOrigins: string[];
-  /** `BETTER_AUTH_SECRET`: signs cookies and tokens. At least 32 characters. */
+  /**
+   * The secrets, current first: it signs cookies and tokens and seals the JWT
+   * keys; the others (previous secrets, during a rotation) still verify
+   * signatures. `BETTER_AUTH_SECRETS` (`<version>:<secret>,...`), or else
+   * `BETTER_AUTH_SECRET` as version 0. Each has at least 32 characters.
+   * See docs/security.md, "Rotating the secret".
+   */
+  secrets: VersionedSecret[];
+  /**
+   * `BETTER_AUTH_SECRET`. With `BETTER_AUTH_SECRETS` set it signs nothing:
+   * Better Auth only opens data sealed before versioned secrets with it.
+   */
   secret: string;
   /** Session lifetime in seconds. @default 604800 (7 days) */
   sessionExpiresIn: number;
@@ -98,6 +115,12 @@ export function readConfig(env: Env): Config {
           : "Set it with `wrangler secret put BETTER_AUTH_SECRET` (e.g. the output of `openssl rand -base64 32`)."),
     );
   }
+  // Better Auth would read BETTER_AUTH_SECRETS itself, without a length check: it is read here and passed on.
+  const secrets = env.BETTER_AUTH_SECRETS?.trim() ? versionedSecrets(env.BETTER_AUTH_SECRETS) : [{ version: 0, value: secret }];
+  // Better Auth would add this variable's origins (wildcards included) to TRUSTED_ORIGINS without their checks.
+  if ((env as { BETTER_AUTH_TRUSTED_ORIGINS?: unknown }).BETTER_AUTH_TRUSTED_ORIGINS !== undefined) {
+    throw new ConfigError("BETTER_AUTH_TRUSTED_ORIGINS is not read by this Worker's checks; list the origins in TRUSTED_ORIGINS instead.");
+  }
   const baseURL = env.BASE_URL ? parseOrigin("BASE_URL", env.BASE_URL) : undefined;
   if (!development && !baseURL) {
     throw new ConfigError("BASE_URL must be set outside development, e.g. https://auth.example.com.");
@@ -123,7 +146,8 @@ export function readConfig(env: Env): Config {
       .split(",")
       .map((origin) => origin.trim())
       .filter(Boolean)
-      .map((origin) => parseOrigin("TRUSTED_ORIGINS", origin)),
+      .map((origin) => plainOrigin("TRUSTED_ORIGINS", origin)),
+    secrets,
     secret,
     sessionExpiresIn: integer("SESSION_EXPIRES_IN", env.SESSION_EXPIRES_IN, 604_800),
     sessionUpdateAge: integer("SESSION_UPDATE_AGE", env.SESSION_UPDATE_AGE, 86_400),
@@ -160,12 +184,51 @@ function rule(name: string, variable: string, value: string | undefined, fallbac
   return { name, limit, windowSeconds };
 }
 
+/**
+ * Reads Better Auth's `BETTER_AUTH_SECRETS` format, `<version>:<secret>,...`
+ * with the current secret first, and checks what Better Auth would only warn
+ * about (or fail on later, with a bare 500). Messages name entries, never
+ * their secret.
+ */
+function versionedSecrets(value: string): VersionedSecret[] {
+  const secrets = value.split(",").map((entry, index) => {
+    const match = entry.trim().match(/^(\d{1,9}):(.*)$/s);
+    if (!match) throw new ConfigError(`BETTER_AUTH_SECRETS entry ${index + 1} is not "<version>:<secret>" (versions are whole numbers).`);
+    const secret = { version: Number(match[1]), value: (match[2] ?? "").trim() };
+    if (secret.value.length < MIN_SECRET_LENGTH) {
+      throw new ConfigError(`BETTER_AUTH_SECRETS version ${secret.version} is shorter than ${MIN_SECRET_LENGTH} characters.`);
+    }
+    return secret;
+  });
+  const versions = new Set(secrets.map((secret) => secret.version));
+  if (versions.size < secrets.length) throw new ConfigError("BETTER_AUTH_SECRETS lists a version twice; each secret needs its own.");
+  return secrets;
+}
+
 function parseOrigin(name: string, value: string): string {
   try {
     return new URL(value).origin;
   } catch {
     throw new ConfigError(`${name} must hold absolute URLs (got "${value}").`);
   }
+}
+
+/**
+ * Reads a plain origin, `scheme://host[:port]`. Better Auth would read `*`
+ * as a wildcard (`https://*` trusts every https site) and the CORS layer
+ * compares exactly, so anything else (patterns, paths, `null`) is refused
+ * rather than read two ways.
+ */
+function plainOrigin(name: string, value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {}
+  const plain = url && /^https?:$/.test(url.protocol) && !url.host.includes("*") && value.replace(/\/$/, "") === url.origin;
+  if (!url || !plain) {
+    throw new ConfigError(`${name} must list plain origins, scheme://host[:port] with no wildcard, path or "null" (got "${value}").`);
+  }
+  return url.origin;
 }
 
 /** Reads a whole number, at least `min`; an empty value takes the default. */

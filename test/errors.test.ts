@@ -244,15 +244,43 @@ describe("configuration", () => {
   it.each([
     ["a missing secret", { BETTER_AUTH_SECRET: "" }],
     ["a short secret", { BETTER_AUTH_SECRET: "too-short" }],
+    // Better Auth reads BETTER_AUTH_SECRETS itself with no length check; the Worker checks every secret in it.
+    ["a short secret among the versioned ones", { BETTER_AUTH_SECRETS: `2:${"n".repeat(32)},1:too-short` }],
+    ["a versioned secret without its version", { BETTER_AUTH_SECRETS: "n".repeat(32) }],
+    ["a version given twice", { BETTER_AUTH_SECRETS: `1:${"n".repeat(32)},1:${"o".repeat(32)}` }],
+    ["an empty entry among the versioned secrets", { BETTER_AUTH_SECRETS: `1:${"n".repeat(32)},` }],
     ["a missing BASE_URL in production", { BASE_URL: "" }],
     ["an http BASE_URL in production", { BASE_URL: "http://auth.example.com" }],
     ["an unknown mail transport", { MAIL_TRANSPORT: "pigeon" }],
     ["the mail outbox in production", { ENVIRONMENT: "production", MAIL_TRANSPORT: "outbox" }],
     ["no sender for real mail", { MAIL_TRANSPORT: "send_email", MAIL_FROM: "" }],
     ["a malformed session lifetime", { SESSION_EXPIRES_IN: "a week" }],
+    // Better Auth would read these as patterns (`https://*` trusts every https site); the CORS layer compares exactly.
+    ["a wildcard trusted origin", { TRUSTED_ORIGINS: "https://*" }],
+    ["a bare wildcard trusted origin", { TRUSTED_ORIGINS: "*" }],
+    ["a subdomain pattern among the trusted origins", { TRUSTED_ORIGINS: "https://app.example.com,https://*.example.com" }],
+    ["a trusted origin with a path", { TRUSTED_ORIGINS: "https://app.example.com/path" }],
+    ["a null trusted origin", { TRUSTED_ORIGINS: "null" }],
+    ["trusted origins Better Auth would read past the checks", { BETTER_AUTH_TRUSTED_ORIGINS: "https://*" }],
   ])("%s is a clear startup error", async (_label, overrides) => {
     const response = await callWith(overrides as Partial<Env>, "/api/auth/get-session");
     await expectJsonError(response, 500, "MISCONFIGURED");
+  });
+
+  it("reads versioned secrets current first, and BETTER_AUTH_SECRET alone as version 0", async () => {
+    const { readConfig } = await import("../src/config");
+    const [current, previous] = ["n".repeat(32), "o".repeat(40)];
+    expect(readConfig({ ...env, BETTER_AUTH_SECRETS: ` 2:${current} , 1:${previous} ` }).secrets).toEqual([
+      { version: 2, value: current },
+      { version: 1, value: previous },
+    ]);
+    expect(readConfig({ ...env, BETTER_AUTH_SECRETS: " " }).secrets).toEqual([{ version: 0, value: env.BETTER_AUTH_SECRET }]);
+  });
+
+  it("takes plain origins, a trailing slash allowed", async () => {
+    const { readConfig } = await import("../src/config");
+    const config = readConfig({ ...env, TRUSTED_ORIGINS: " https://app.example.com , http://localhost:3000/ " });
+    expect(config.trustedOrigins).toEqual(["https://app.example.com", "http://localhost:3000"]);
   });
 
   it("development needs no BASE_URL and follows the request's origin", async () => {

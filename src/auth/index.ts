@@ -17,6 +17,7 @@ import { schema } from "../db/schema";
 import { betterAuthLog } from "../log";
 import { createMailer, resetPasswordMail, verificationMail } from "../mail";
 import type { SecondaryStorage } from "../sessions/kv-storage";
+import { JWT_KEY_ROTATION_SECONDS, retiringJwks } from "./jwt-keys";
 import { hashPassword, verifyPassword } from "./password";
 import { edgeSession } from "./plugin";
 
@@ -28,6 +29,12 @@ const AUTH_BASE_PATH = "/api/auth";
 
 /** The name every cookie of this Worker starts with (after the `__Host-` prefix, under https). */
 const COOKIE_PREFIX = "better-auth";
+
+/**
+ * How much longer than a JWT lives a retired key stays in the JWKS: room for clocks and
+ * caches. No longer: whoever opens a retired key (a leaked secret) signs with it while it is listed.
+ */
+const JWKS_GRACE_MARGIN_SECONDS = 3600;
 
 export interface AuthOptions {
   env: Env;
@@ -56,6 +63,9 @@ export function createAuth({ env, config, db, storage }: AuthOptions) {
     // In development the base URL follows the request, so `wrangler dev --port N` works on any port.
     // The fallback serves calls that carry no Host (session checks over RPC).
     baseURL: config.baseURL ?? { allowedHosts: LOCAL_HOSTS, protocol: "auto", fallback: "http://localhost:8787" },
+    // Passed explicitly, so Better Auth never reads BETTER_AUTH_SECRETS unchecked. The first signs and seals;
+    // `secret` only opens data Better Auth sealed before secrets had versions.
+    secrets: config.secrets,
     secret: config.secret,
     trustedOrigins: config.trustedOrigins,
     database: surfacingFailures(drizzleAdapter(db, { provider: "sqlite", schema })),
@@ -103,6 +113,10 @@ export function createAuth({ env, config, db, storage }: AuthOptions) {
           // Only what a verifier needs; the default would copy the whole user row.
           definePayload: ({ user, session }) => ({ email: user.email, email_verified: user.emailVerified, sid: session.id }),
         },
+        // Keys rotate; a retired key stays in the JWKS until every JWT it signed has expired.
+        jwks: { rotationInterval: JWT_KEY_ROTATION_SECONDS, gracePeriod: config.jwtExpiresIn + JWKS_GRACE_MARGIN_SECONDS },
+        // A key stops signing when the secret it is sealed with is no longer the current one.
+        adapter: { getJwks: retiringJwks() },
         // Signing a JWT on every get-session would cost every session check; ask /token instead.
         disableSettingJwtHeader: true,
       }),

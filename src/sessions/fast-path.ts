@@ -9,7 +9,7 @@
 import type { AuthContext } from "better-auth";
 import type { SessionRecord, SessionUser } from "../../client/contract";
 import { BoundedMap } from "./bounded-map";
-import { sessionToken, signingKey } from "./credentials";
+import { type CredentialKeys, credentialKeys, secretsOf, sessionCredential, type VerifiedCredential } from "./credentials";
 import type { KvSecondaryStorage } from "./kv-storage";
 
 /** The answer: a session, no session, or "ask Better Auth". */
@@ -21,18 +21,19 @@ const MEMO_SIZE = 10_000;
 /** What the fast path reads from Better Auth once, and remembers per isolate. */
 export interface FastPath {
   cookieName: string;
-  key: CryptoKey;
+  /** The configured secrets' keys: a credential signed with a previous secret still counts during a rotation. */
+  keys: CredentialKeys;
   expiresInMs: number;
   updateAgeMs: number;
   storage: KvSecondaryStorage;
-  /** Credentials whose signature checked out, and their token: a signature stays valid as long as the secret. */
-  verified: BoundedMap<string, string>;
+  /** Credentials whose signature checked out, and their token: a signature stays valid as long as the secrets. */
+  verified: BoundedMap<string, VerifiedCredential>;
   /** The last KV copy seen per token and its parsed form: parsing is skipped while KV returns the same text. */
   parsed: BoundedMap<string, { raw: string; user: SessionUser; session: SessionRecord; expiresAt: number }>;
 }
 
 /**
- * Cookie name, signing key and session timing, from Better Auth's context.
+ * Cookie name, signing keys and session timing, from Better Auth's context.
  *
  * @example
  * ```ts
@@ -40,12 +41,12 @@ export interface FastPath {
  * ```
  */
 export async function createFastPath(
-  context: Pick<AuthContext, "authCookies" | "secret" | "sessionConfig">,
+  context: Pick<AuthContext, "authCookies" | "secretConfig" | "sessionConfig">,
   storage: KvSecondaryStorage,
 ): Promise<FastPath> {
   return {
     cookieName: context.authCookies.sessionToken.name,
-    key: await signingKey(context.secret),
+    keys: await credentialKeys(secretsOf(context.secretConfig)),
     expiresInMs: context.sessionConfig.expiresIn * 1000,
     updateAgeMs: context.sessionConfig.updateAge * 1000,
     storage,
@@ -65,8 +66,8 @@ export async function createFastPath(
  * ```
  */
 export async function fastLookup(fastPath: FastPath, headers: Headers): Promise<FastLookup> {
-  const { cookieName, key, expiresInMs, updateAgeMs, storage, verified, parsed } = fastPath;
-  const token = await sessionToken(headers, cookieName, key, verified);
+  const { cookieName, keys, expiresInMs, updateAgeMs, storage, verified, parsed } = fastPath;
+  const token = (await sessionCredential(headers, cookieName, keys, verified))?.token;
   if (!token) return "anonymous";
 
   // Through the trust bound; a copy reused from memory is the same string, so it is not parsed again.

@@ -4,7 +4,7 @@
  */
 import type { BetterAuthPlugin } from "better-auth";
 import type { createAuthMiddleware } from "better-auth/api";
-import { sessionToken, signingKey } from "../../sessions/credentials";
+import { type CredentialKeys, credentialKeys, secretsOf, sessionCredential } from "../../sessions/credentials";
 
 /** The context a hook handler receives. */
 export type HookContext = Parameters<Parameters<typeof createAuthMiddleware>[0]>[0];
@@ -41,26 +41,46 @@ export function wantsBearer(headers: Headers): boolean {
   return isApiClient(headers) || headers.get("x-auth-mode")?.toLowerCase() === "bearer";
 }
 
+/** The keys of the secrets Better Auth was given, for the hooks that check signatures themselves. */
+export type KeysOf = (ctx: HookContext) => Promise<CredentialKeys>;
+
 /**
- * Reads the signed-in session of a call before its endpoint has: hooks run
- * before Better Auth's bearer plugin has turned an `Authorization` header
- * into a cookie, so this reads both itself (signatures checked first) and
- * asks Better Auth for the session. `null` without a live session.
+ * {@link KeysOf}, prepared on first use and kept: the secrets of one Better
+ * Auth instance never change.
  *
  * @example
  * ```ts
- * const readSession = sessionReader();
+ * const keysOf = credentialKeysOf();
+ * const { current } = await keysOf(ctx);
+ * ```
+ */
+export function credentialKeysOf(): KeysOf {
+  let keys: Promise<CredentialKeys> | undefined;
+  return (ctx) => {
+    keys ??= credentialKeys(secretsOf(ctx.context.secretConfig));
+    return keys;
+  };
+}
+
+/**
+ * Reads the signed-in session of a call before its endpoint has: hooks run
+ * before Better Auth's bearer plugin has turned an `Authorization` header
+ * into a cookie, so this reads both itself (signatures checked first, with
+ * every configured secret) and asks Better Auth for the session. `null`
+ * without a live session.
+ *
+ * @example
+ * ```ts
+ * const readSession = sessionReader(credentialKeysOf());
  * const found = await readSession(ctx);
  * ```
  */
-export function sessionReader(): (ctx: HookContext) => Promise<FoundSession | null> {
-  let key: Promise<CryptoKey> | undefined;
+export function sessionReader(keysOf: KeysOf): (ctx: HookContext) => Promise<FoundSession | null> {
   return async (ctx) => {
     if (ctx.context.session) return ctx.context.session;
-    key ??= signingKey(ctx.context.secret);
-    const token = await sessionToken(requestHeaders(ctx), ctx.context.authCookies.sessionToken.name, await key);
-    if (!token) return null;
-    const found = await ctx.context.internalAdapter.findSession(token);
+    const credential = await sessionCredential(requestHeaders(ctx), ctx.context.authCookies.sessionToken.name, await keysOf(ctx));
+    if (!credential) return null;
+    const found = await ctx.context.internalAdapter.findSession(credential.token);
     return found && found.session.expiresAt > new Date() ? (found as FoundSession) : null;
   };
 }

@@ -11,12 +11,13 @@ import { rateLimitHooks } from "../../rate-limit";
 import type { LimiterNamespace } from "../../rate-limit/limiter";
 import { clearAbandonedSignUp, passwordToDeleteUser } from "./account";
 import { apiClientSignIn, bearerDelivery } from "./api-clients";
-import { sessionReader } from "./context";
+import { credentialKeysOf, sessionReader } from "./context";
 import { fieldLimits } from "./fields";
 import { cacheControl, httpConventions } from "./http";
 import { notOffered } from "./not-offered";
 import { conformingErrors, outageIsUnavailable } from "./outages";
 import { redirectTargets } from "./redirects";
+import { previousSecretCredentials } from "./secrets";
 import { confirmSessionReads, listSessions, revokeSession, withoutSessionToken } from "./sessions";
 
 export interface EdgeSessionOptions {
@@ -60,7 +61,8 @@ type PluginErrorCode =
  * ```
  */
 export function edgeSession(options: EdgeSessionOptions) {
-  const readSession = sessionReader();
+  const keysOf = credentialKeysOf();
+  const readSession = sessionReader(keysOf);
   const rateLimits = rateLimitHooks(options.config.rateLimit, options.limiter, readSession);
   return {
     id: "edge-session",
@@ -69,6 +71,7 @@ export function edgeSession(options: EdgeSessionOptions) {
     hooks: {
       // The lockout begins an attempt that only an after hook settles: no hook after it may throw.
       before: [
+        previousSecretCredentials(keysOf),
         notOffered,
         confirmSessionReads,
         redirectTargets,
