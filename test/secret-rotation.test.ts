@@ -169,4 +169,30 @@ describe("rotating the secret", () => {
     expect(response.status).toBe(500);
     expect(await response.json()).toMatchObject({ code: "MISCONFIGURED" });
   });
+
+  it("keeps a device known across the rotation while the old secret is configured", async () => {
+    const client = await signUp();
+    const before = await callIn(env, "/api/auth/sign-in/email", { method: "POST", json: { email: client.email, password: PASSWORD } });
+    const device = before.headers.get("set-device-token") ?? "";
+    const environment = rotated();
+    // Guesses from elsewhere lock the account for unknown devices...
+    for (let i = 0; i < 5; i++) {
+      await callIn(environment, "/api/auth/sign-in/email", { method: "POST", json: { email: client.email, password: `wrong guess ${i}` } });
+    }
+    const unknown = await callIn(environment, "/api/auth/sign-in/email", {
+      method: "POST",
+      json: { email: client.email, password: PASSWORD },
+    });
+    expect(unknown.status).toBe(429);
+    // ...while the device that signed in before the rotation still signs in, and gets its token signed anew.
+    const known = await callIn(environment, "/api/auth/sign-in/email", {
+      method: "POST",
+      headers: { "x-device-token": device },
+      json: { email: client.email, password: PASSWORD },
+    });
+    expect(known.status).toBe(200);
+    const renewed = known.headers.get("set-device-token") ?? "";
+    expect(renewed.split(".")[0]).toBe(device.split(".")[0]);
+    expect(renewed).not.toBe(device);
+  });
 });

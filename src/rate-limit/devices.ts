@@ -11,7 +11,7 @@
  * at sign-in and send it back in `X-Device-Token`.
  */
 import { createAuthMiddleware, isAPIError } from "better-auth/api";
-import { bodyString, type Hook, type HookContext, requestHeaders, wantsBearer } from "../auth/plugin/context";
+import { bodyString, type Hook, type HookContext, type KeysOf, requestHeaders, wantsBearer } from "../auth/plugin/context";
 import { accountKey } from "./keys";
 
 /** The cookie (after Better Auth's prefix) and the headers that carry a device token. */
@@ -29,21 +29,13 @@ const DEVICE_MAX_AGE_SECONDS = 400 * 86_400;
  *
  * @example
  * ```ts
- * const devices = deviceTokens();
+ * const devices = deviceTokens(credentialKeysOf());
  * const device = await devices.knownDevice(ctx, "ada@example.com"); // the nonce, or null
  * ```
  */
-export function deviceTokens() {
-  let keys: { secret: string; key: Promise<CryptoKey> } | undefined;
-  const keyFor = (secret: string) => {
-    if (keys?.secret !== secret) {
-      const key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-      keys = { secret, key };
-    }
-    return keys.key;
-  };
-  const mac = async (secret: string, account: string, nonce: string) => {
-    const signature = await crypto.subtle.sign("HMAC", await keyFor(secret), new TextEncoder().encode(`device:${account}:${nonce}`));
+export function deviceTokens(keysOf: KeysOf) {
+  const mac = async (key: CryptoKey, account: string, nonce: string) => {
+    const signature = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`device:${account}:${nonce}`));
     return base64url(new Uint8Array(signature));
   };
 
@@ -62,7 +54,12 @@ export function deviceTokens() {
     if (!account || !token) return null;
     const [nonce, signature, extra] = token.split(".");
     if (!nonce || !signature || extra !== undefined || !/^[A-Za-z0-9_-]{16,64}$/.test(nonce)) return null;
-    return timingSafeEqual(signature, await mac(ctx.context.secret, account, nonce)) ? nonce : null;
+    // Tokens made before a secret rotation stay good while the previous secret is configured.
+    const { current, previous } = await keysOf(ctx);
+    for (const key of [current, ...previous]) {
+      if (timingSafeEqual(signature, await mac(key, account, nonce))) return nonce;
+    }
+    return null;
   }
 
   /** After a successful sign-in: the device's token, the one it had or a new one. */
@@ -75,7 +72,7 @@ export function deviceTokens() {
       const account = email ? accountKey(email) : null;
       if (!email || !account) return;
       const nonce = (await knownDevice(ctx, email)) ?? base64url(crypto.getRandomValues(new Uint8Array(18)));
-      const token = `${nonce}.${await mac(ctx.context.secret, account, nonce)}`;
+      const token = `${nonce}.${await mac((await keysOf(ctx)).current, account, nonce)}`;
       const cookie = ctx.context.createAuthCookie(DEVICE_COOKIE, { maxAge: DEVICE_MAX_AGE_SECONDS });
       ctx.setCookie(cookie.name, token, cookie.attributes);
       if (wantsBearer(requestHeaders(ctx))) ctx.setHeader(SET_DEVICE_HEADER, token);

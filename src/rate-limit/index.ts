@@ -4,7 +4,7 @@
  * Better Auth's own limiter is off, so each call is counted once.
  */
 
-import type { FoundSession, Hook, HookContext } from "../auth/plugin/context";
+import type { FoundSession, Hook, HookContext, KeysOf } from "../auth/plugin/context";
 import type { RateLimitConfig } from "../config";
 import { addressLimit } from "./address";
 import { deviceTokens } from "./devices";
@@ -21,9 +21,10 @@ export function rateLimitHooks(
   config: RateLimitConfig,
   limiter: LimiterNamespace,
   readSession: (ctx: HookContext) => Promise<FoundSession | null>,
+  keysOf: KeysOf,
 ): { before: Hook[]; after: Hook[] } {
   if (!config.enabled) return { before: [], after: [] };
-  const devices = deviceTokens();
+  const devices = deviceTokens(keysOf);
   const lockout = accountLockout(config, limiter, readSession, devices);
   return {
     before: [addressLimit(config, limiter), recipientLimit(config, limiter, readSession), lockout.before],

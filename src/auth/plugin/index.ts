@@ -63,7 +63,7 @@ type PluginErrorCode =
 export function edgeSession(options: EdgeSessionOptions) {
   const keysOf = credentialKeysOf();
   const readSession = sessionReader(keysOf);
-  const rateLimits = rateLimitHooks(options.config.rateLimit, options.limiter, readSession);
+  const rateLimits = rateLimitHooks(options.config.rateLimit, options.limiter, readSession, keysOf);
   return {
     id: "edge-session",
     $ERROR_CODES: PLUGIN_ERROR_CODES,
