@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   INVALID_EMAIL_OR_PASSWORD: { status: 401, message: "Invalid email or password" },
   FORBIDDEN: { status: 403, message: "This request is not allowed" },
   EMAIL_NOT_VERIFIED: { status: 403, message: "Email not verified" },
+  REAUTHENTICATION_REQUIRED: { status: 403, message: "Confirm your password first: this session signed in too long ago" },
   INVALID_ORIGIN: { status: 403, message: "Invalid origin" },
   MISSING_OR_NULL_ORIGIN: { status: 403, message: "Missing or null Origin" },
   CROSS_SITE_NAVIGATION_LOGIN_BLOCKED: {

@@ -82,6 +82,21 @@ export interface Config {
    * @default 10
    */
   sessionMemorySeconds: number;
+  /**
+   * Absolute lifetime of a session, in seconds after its sign-in: renewal
+   * never extends it past this. @default 2592000 (30 days, NIST SP 800-63B AAL1)
+   */
+  sessionMaxAge: number;
+  /** Sessions a user may hold; a sign-in beyond it ends the least recently used. @default 10 */
+  sessionMaxPerUser: number;
+  /**
+   * How recently a session must have authenticated (signed in or
+   * re-authenticated), in seconds, to end other sessions or act as an admin on them.
+   * @default 900
+   */
+  reauthMaxAge: number;
+  /** Addresses whose accounts, once verified, are admins (`ADMIN_EMAILS`, comma-separated, lower-cased). @default none */
+  adminEmails: string[];
   /** Lifetime of JWTs from `/api/auth/token`, in seconds. They cannot be revoked. @default 900 */
   jwtExpiresIn: number;
   /**
@@ -154,6 +169,13 @@ export function readConfig(env: Env): Config {
     jwtExpiresIn: integer("JWT_EXPIRES_IN", env.JWT_EXPIRES_IN, 900),
     sessionRevalidateSeconds: integer("SESSION_REVALIDATE_SECONDS", env.SESSION_REVALIDATE_SECONDS, 30, 0),
     sessionMemorySeconds: integer("SESSION_MEMORY_SECONDS", env.SESSION_MEMORY_SECONDS, 10, 0),
+    sessionMaxAge: integer("SESSION_MAX_AGE", env.SESSION_MAX_AGE, 2_592_000),
+    sessionMaxPerUser: integer("SESSION_MAX_PER_USER", env.SESSION_MAX_PER_USER, 10),
+    reauthMaxAge: integer("REAUTH_MAX_AGE", env.REAUTH_MAX_AGE, 900),
+    adminEmails: (env.ADMIN_EMAILS ?? "")
+      .split(",")
+      .map((email) => email.trim().toLowerCase())
+      .filter(Boolean),
     requireEmailVerification: flag("REQUIRE_EMAIL_VERIFICATION", env.REQUIRE_EMAIL_VERIFICATION, true),
     mailTransport,
     mailFrom: env.MAIL_FROM || "no-reply@localhost",

@@ -392,7 +392,7 @@ describe("an API client (Sec-Fetch-Mode: cors, no Origin)", () => {
     expect(await sessionRow(rawToken(token))).toBeNull();
   });
 
-  it("lists sessions and revokes one by handle from a session created two days ago", async () => {
+  it("lists sessions from a session created two days ago, and revokes one by handle once it re-authenticates", async () => {
     const api = await signedUpApiClient();
     const other = await anotherDevice(api.email);
     const twoDaysAgo = Date.now() - 2 * DAY_MS;
@@ -410,8 +410,18 @@ describe("an API client (Sec-Fetch-Mode: cors, no Origin)", () => {
     const mine = sessions!.find((session) => session.id === api.sessionId);
     expect(new Date(mine!.createdAt).getTime()).toBe(twoDaysAgo);
 
+    expect(mine).toMatchObject({ current: true });
+
+    // Ending another session needs a recent authentication; the password renews this session's token.
     const otherId = await sessionIdOf(other.token());
-    const revoked = await api.client.revokeSession({ token: sessions!.find((session) => session.id === otherId)!.token });
+    const handle = sessions!.find((session) => session.id === otherId)!.token;
+    const stale = await api.client.revokeSession({ token: handle });
+    expect(stale.error).toMatchObject({ status: 403, code: "REAUTHENTICATION_REQUIRED" });
+    const before = api.token();
+    const reauthenticated = await api.client.reauthenticate({ password: PASSWORD });
+    expect(reauthenticated.error).toBeNull();
+    expect(api.token()).not.toBe(before);
+    const revoked = await api.client.revokeSession({ token: handle });
     expect(revoked.error).toBeNull();
     expect(revoked.data).toEqual({ status: true });
     expect((await other.client.getSession()).data).toBeNull();

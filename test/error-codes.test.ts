@@ -6,7 +6,7 @@ import readme from "../README.md?raw";
 import { AUTH_BODY_LIMIT_BYTES } from "../src/auth/plugin/http";
 import { conforming } from "../src/errors";
 import { getRuntime } from "../src/runtime";
-import { call, callWith, latestMail, PASSWORD, randomIp, signUp, uniqueEmail, wrapBinding } from "./helpers";
+import { ageSession, call, callWith, latestMail, PASSWORD, randomIp, rawToken, signUp, uniqueEmail, wrapBinding } from "./helpers";
 
 const json = (body: unknown) => ({ method: "POST", json: body });
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -55,6 +55,11 @@ const provoke: Record<Exclude<ErrorCode, "FORBIDDEN">, () => Promise<Response>> 
     return call("/api/auth/send-verification-email", { ...json({ email: client.email }), headers: bearer(client.bearer) });
   },
   UNAUTHORIZED: () => call("/api/auth/list-sessions"),
+  REAUTHENTICATION_REQUIRED: async () => {
+    const client = await signUp();
+    await ageSession(rawToken(client.bearer), 3_600_000);
+    return call("/api/auth/revoke-other-sessions", { ...json({}), headers: bearer(client.bearer) });
+  },
   INVALID_EMAIL_OR_PASSWORD: () => call("/api/auth/sign-in/email", json({ email: uniqueEmail(), password: "not the password" })),
   EMAIL_NOT_VERIFIED: async () => {
     const email = uniqueEmail();

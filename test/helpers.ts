@@ -192,6 +192,17 @@ export async function editCachedSession(
   await env.SESSION_KV.put(KV_PREFIX + token, JSON.stringify(copy), { metadata, expirationTtl: 3600 });
 }
 
+/** Moves a session's sign-in (`created_at`) back by `ms`, in D1 and in its KV copy. */
+export async function ageSession(token: string, ms: number): Promise<void> {
+  const row = await env.DB.prepare("SELECT created_at FROM session WHERE token = ?").bind(token).first<{ created_at: number }>();
+  if (!row) throw new Error("no such session");
+  const createdAt = row.created_at - ms;
+  await env.DB.prepare("UPDATE session SET created_at = ? WHERE token = ?").bind(createdAt, token).run();
+  await editCachedSession(token, (copy) => {
+    (copy.session as { createdAt?: string }).createdAt = new Date(createdAt).toISOString();
+  });
+}
+
 /** The RateLimiter object for a key (`ip:<address>`, `account:<email>`). */
 export function limiterFor(key: string) {
   return env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key));

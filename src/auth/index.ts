@@ -17,6 +17,7 @@ import { schema } from "../db/schema";
 import { betterAuthLog } from "../log";
 import { createMailer, resetPasswordMail, verificationMail } from "../mail";
 import type { SecondaryStorage } from "../sessions/kv-storage";
+import { liveSessionsOnly } from "../sessions/liveness";
 import { JWT_KEY_ROTATION_SECONDS, retiringJwks } from "./jwt-keys";
 import { hashPassword, verifyPassword } from "./password";
 import { edgeSession } from "./plugin";
@@ -68,7 +69,7 @@ export function createAuth({ env, config, db, storage }: AuthOptions) {
     secrets: config.secrets,
     secret: config.secret,
     trustedOrigins: config.trustedOrigins,
-    database: surfacingFailures(drizzleAdapter(db, { provider: "sqlite", schema })),
+    database: surfacingFailures(liveSessionsOnly(drizzleAdapter(db, { provider: "sqlite", schema }), db)),
     secondaryStorage: storage,
     session: {
       expiresIn: config.sessionExpiresIn,

@@ -27,6 +27,11 @@ export const user = sqliteTable(
     email: text("email").notNull().unique(),
     emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
     image: text("image"),
+    // Better Auth's admin plugin: the role (from ADMIN_EMAILS) and bans.
+    role: text("role"),
+    banned: integer("banned", { mode: "boolean" }).default(false),
+    banReason: text("ban_reason"),
+    banExpires: integer("ban_expires", { mode: "timestamp_ms" }),
     ...timestamps,
   },
   // The purge looks for half-written sign-ups among recent users only.
@@ -44,6 +49,8 @@ export const session = sqliteTable(
     userId: text("user_id")
       .notNull()
       .references(() => user.id, { onDelete: "cascade" }),
+    // Better Auth's admin plugin (impersonation stays off; the column is its schema's).
+    impersonatedBy: text("impersonated_by"),
     ...timestamps,
   },
   (table) => [index("session_user_id_idx").on(table.userId), index("session_expires_at_idx").on(table.expiresAt)],
@@ -93,4 +100,14 @@ export const jwks = sqliteTable("jwks", {
   ...timestamps,
 });
 
-export const schema = { user, session, account, verification, jwks };
+/**
+ * Settings the Worker itself changes at run time, one row each: e.g.
+ * `sessions_not_before`, the time before which every session was signed out.
+ */
+export const authSetting = sqliteTable("auth_setting", {
+  name: text("name").primaryKey(),
+  value: integer("value").notNull(),
+  ...timestamps,
+});
+
+export const schema = { user, session, account, verification, jwks, authSetting };

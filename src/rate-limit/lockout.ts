@@ -52,7 +52,7 @@ export function accountLockout(
         const email = byEmail ? bodyString(ctx, "email") : (await readSession(ctx))?.user.email;
         const account = email ? accountKey(email) : null;
         if (!email || !account) return;
-        const device = (byEmail ? await devices.knownDevice(ctx, email) : null) ?? undefined;
+        const device = (await devices.knownDevice(ctx, email)) ?? undefined;
         let attempt: AttemptResult;
         try {
           attempt = await limiterFor(limiter, account).beginAttempt(config.lockout, device);

@@ -32,6 +32,7 @@ const PATHS: Record<string, PathLimits> = {
   "/send-verification-email": { address: "credentials", mail: true },
   "/change-password": { address: "credentials", lockout: "session" },
   "/delete-user": { address: "credentials", lockout: "session" },
+  "/reauthenticate": { address: "credentials", lockout: "session" },
   // Session reads answer from KV and refuse unsigned tokens before any lookup;
   // counting them would put a Durable Object round trip on every check.
   "/get-session": { address: null },

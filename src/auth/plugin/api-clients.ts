@@ -9,7 +9,7 @@ import { createAuthMiddleware } from "better-auth/api";
 import { type Hook, isApiClient, requestHeaders, wantsBearer } from "./context";
 
 /** Paths whose answer carries the session token at the top level (`token`). */
-const TOKEN_ANSWERS = new Set(["/sign-in/email", "/sign-up/email", "/change-password"]);
+const TOKEN_ANSWERS = new Set(["/sign-in/email", "/sign-up/email", "/change-password", "/reauthenticate"]);
 
 /**
  * Lets an API client sign up and in: Better Auth would ask for an `Origin`

@@ -16,9 +16,10 @@ import { fieldLimits } from "./fields";
 import { cacheControl, httpConventions } from "./http";
 import { notOffered } from "./not-offered";
 import { conformingErrors, outageIsUnavailable } from "./outages";
+import { reauthenticate, recentAuthentication } from "./reauth";
 import { redirectTargets } from "./redirects";
 import { previousSecretCredentials } from "./secrets";
-import { confirmSessionReads, listSessions, revokeSession, withoutSessionToken } from "./sessions";
+import { confirmSessionReads, sessionEndpoints, withoutSessionToken } from "./sessions";
 
 export interface EdgeSessionOptions {
   config: Config;
@@ -67,7 +68,7 @@ export function edgeSession(options: EdgeSessionOptions) {
   return {
     id: "edge-session",
     $ERROR_CODES: PLUGIN_ERROR_CODES,
-    endpoints: { listSessions, revokeSession },
+    endpoints: { ...sessionEndpoints(options.config), reauthenticate },
     hooks: {
       // The lockout begins an attempt that only an after hook settles: no hook after it may throw.
       before: [
@@ -78,6 +79,7 @@ export function edgeSession(options: EdgeSessionOptions) {
         apiClientSignIn,
         fieldLimits,
         passwordToDeleteUser,
+        recentAuthentication(["/revoke-other-sessions", "/revoke-sessions"], options.config, readSession),
         ...rateLimits.before,
         clearAbandonedSignUp(options.db),
       ],

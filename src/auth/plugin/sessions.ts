@@ -1,81 +1,97 @@
 /**
  * Sessions as the plugin changes them: listed with handles instead of
  * tokens, for every live session however old; revoked by handle, id or
- * token; never answered with their token. docs/sessions.md, "Listing and
+ * token, another one only after a recent authentication; never answered
+ * with their token. docs/sessions.md, "Listing and
  * revoking".
  */
 import { createAuthEndpoint, createAuthMiddleware, sensitiveSessionMiddleware, sessionMiddleware } from "better-auth/api";
 import { deleteSessionCookie } from "better-auth/cookies";
 import { parseSessionOutput } from "better-auth/db";
 import * as z from "zod";
+import type { Config } from "../../config";
 import { apiError } from "../../errors";
 import { sessionHandle, sessionIdOfHandle } from "../../sessions/handles";
 import { confirmReads } from "../../sessions/read-mode";
 import type { Hook } from "./context";
+import { assertRecentAuthentication } from "./reauth";
 
 /**
- * `GET /list-sessions`: the user's live sessions, each with `token` set to
- * its handle. Unlike Better Auth's own, it needs only a valid session, not
- * one created in the last day: viewing one's devices ends nothing.
+ * The session endpoints the plugin puts in place of Better Auth's:
+ *
+ * - `GET /list-sessions`: the user's live sessions, each with `token` set to
+ *   its handle, and `current: true` on the caller's own. Unlike Better Auth's
+ *   own, it needs only a valid session, not one created in the last day:
+ *   viewing one's devices ends nothing.
+ * - `POST /revoke-session`: ends one of the caller's sessions, named by the
+ *   handle list-sessions shows (`token`), by its `id`, or by its token. A
+ *   session that is not the caller's answers `404 SESSION_NOT_FOUND`, the
+ *   same as one that does not exist. Ending another of one's sessions needs
+ *   a recent authentication (`reauth.ts`); ending the current one never does.
  */
-export const listSessions = createAuthEndpoint(
-  "/list-sessions",
-  {
-    method: "GET",
-    use: [sessionMiddleware],
-    requireHeaders: true,
-    metadata: {
-      openapi: {
-        operationId: "listUserSessions",
-        description: "List the user's live sessions; `token` holds a handle that revoke-session accepts, not a credential",
+export function sessionEndpoints(config: Pick<Config, "reauthMaxAge">) {
+  const listSessions = createAuthEndpoint(
+    "/list-sessions",
+    {
+      method: "GET",
+      use: [sessionMiddleware],
+      requireHeaders: true,
+      metadata: {
+        openapi: {
+          operationId: "listUserSessions",
+          description: "List the user's live sessions; `token` holds a handle that revoke-session accepts, not a credential",
+        },
       },
     },
-  },
-  async (ctx) => {
-    const sessions = await ctx.context.internalAdapter.listSessions(ctx.context.session.user.id, { onlyActiveSessions: true });
-    const now = new Date();
-    return ctx.json(
-      sessions
-        .filter((session) => session.expiresAt > now)
-        .map((session) => ({ ...parseSessionOutput(ctx.context.options, session), token: sessionHandle(session.id) })),
-    );
-  },
-);
+    async (ctx) => {
+      const caller = ctx.context.session;
+      const sessions = await ctx.context.internalAdapter.listSessions(caller.user.id, { onlyActiveSessions: true });
+      const now = new Date();
+      return ctx.json(
+        sessions
+          .filter((session) => session.expiresAt > now)
+          .map((session) => ({
+            ...parseSessionOutput(ctx.context.options, session),
+            token: sessionHandle(session.id),
+            current: session.id === caller.session.id,
+          })),
+      );
+    },
+  );
 
-/**
- * `POST /revoke-session`: ends one of the caller's sessions, named by the
- * handle list-sessions shows (`token`), by its `id`, or by its token. A
- * session that is not the caller's answers `404 SESSION_NOT_FOUND`, the same
- * as one that does not exist.
- */
-export const revokeSession = createAuthEndpoint(
-  "/revoke-session",
-  {
-    method: "POST",
-    body: z
-      .object({
-        token: z.string().min(1).optional().meta({ description: "The handle from list-sessions (or a session token)" }),
-        id: z.string().min(1).optional().meta({ description: "The session id from list-sessions" }),
-      })
-      .refine((body) => body.token !== undefined || body.id !== undefined, { message: "Give the session's token (handle) or id" }),
-    use: [sensitiveSessionMiddleware],
-    requireHeaders: true,
-    metadata: { openapi: { description: "Revoke one of the user's sessions" } },
-  },
-  async (ctx) => {
-    const caller = ctx.context.session;
-    const id = ctx.body.id ?? (ctx.body.token ? sessionIdOfHandle(ctx.body.token) : null);
-    const where = id ? { field: "id", value: id } : { field: "token", value: ctx.body.token ?? "" };
-    const target = await ctx.context.adapter.findOne<{ token: string }>({
-      model: "session",
-      where: [where, { field: "userId", value: caller.user.id }],
-    });
-    if (!target) throw apiError("SESSION_NOT_FOUND");
-    await ctx.context.internalAdapter.deleteSession(target.token);
-    if (target.token === caller.session.token) deleteSessionCookie(ctx);
-    return ctx.json({ status: true });
-  },
-);
+  const revokeSession = createAuthEndpoint(
+    "/revoke-session",
+    {
+      method: "POST",
+      body: z
+        .object({
+          token: z.string().min(1).optional().meta({ description: "The handle from list-sessions (or a session token)" }),
+          id: z.string().min(1).optional().meta({ description: "The session id from list-sessions" }),
+        })
+        .refine((body) => body.token !== undefined || body.id !== undefined, { message: "Give the session's token (handle) or id" }),
+      use: [sensitiveSessionMiddleware],
+      requireHeaders: true,
+      metadata: { openapi: { description: "Revoke one of the user's sessions" } },
+    },
+    async (ctx) => {
+      const caller = ctx.context.session;
+      const id = ctx.body.id ?? (ctx.body.token ? sessionIdOfHandle(ctx.body.token) : null);
+      const where = id ? { field: "id", value: id } : { field: "token", value: ctx.body.token ?? "" };
+      const target = await ctx.context.adapter.findOne<{ token: string }>({
+        model: "session",
+        where: [where, { field: "userId", value: caller.user.id }],
+      });
+      if (!target) throw apiError("SESSION_NOT_FOUND");
+      const own = target.token === caller.session.token;
+      if (!own) assertRecentAuthentication(caller.session, config);
+      await ctx.context.internalAdapter.deleteSession(target.token);
+      if (own) deleteSessionCookie(ctx);
+      return ctx.json({ status: true });
+    },
+  );
+
+  return { listSessions, revokeSession };
+}
 
 /**
  * Everything but get-session acts on a session or mints a token, so its
