@@ -54,7 +54,7 @@ function createRuntime(env: Env): Runtime {
   const config = readConfig(env);
   const db = createDb(withOutageReporting(env.DB));
   const trust = new SessionTrust({
-    confirm: (token) => isLiveSession(db, token),
+    confirm: (token) => isLiveSession(db, token, config.sessionMaxAge * 1000),
     boundSeconds: config.sessionRevalidateSeconds,
     memorySeconds: config.sessionMemorySeconds,
   });
@@ -68,7 +68,7 @@ function createRuntime(env: Env): Runtime {
     auth,
     fastPath() {
       if (!fastPath) {
-        const ready = auth.$context.then((context) => createFastPath(context, storage));
+        const ready = auth.$context.then((context) => createFastPath(context, storage, config.sessionMaxAge * 1000));
         ready.catch(() => {
           if (fastPath === ready) fastPath = undefined;
         });

@@ -115,6 +115,8 @@ export async function sessionRow(token: string) {
     expires_at: number;
     ip_address: string | null;
     user_agent: string | null;
+    created_at: number;
+    updated_at: number;
   }>();
 }
 
@@ -234,4 +236,20 @@ export async function remoteLocationFor(token: string, userId: string): Promise<
   const snapshot = new Map(await Promise.all(keys.map(async (key) => [key, await env.SESSION_KV.getWithMetadata(key, "text")] as const)));
   if (!snapshot.get(KV_PREFIX + token)?.value) throw new Error("no cached copy of this session to keep");
   return { ...env, SESSION_KV: staleKv(snapshot) };
+}
+
+/** D1 that counts the statements prepared on it. */
+export function countingD1() {
+  const counter = { queries: 0 };
+  const db = wrapBinding(env.DB, {
+    prepare: (query: string) => {
+      counter.queries += 1;
+      return env.DB.prepare(query);
+    },
+    batch: ((statements: D1PreparedStatement[]) => {
+      counter.queries += statements.length;
+      return env.DB.batch(statements);
+    }) as D1Database["batch"],
+  });
+  return { db, counter };
 }

@@ -4,7 +4,7 @@ import { getRuntime } from "../src/runtime";
 import { kvSecondaryStorage } from "../src/sessions/kv-storage";
 import { lookupSession } from "../src/sessions/lookup";
 import { SessionTrust } from "../src/sessions/trust";
-import { callIn, editCachedSession, kvHasSession, rawToken, sessionRow, signUp, wrapBinding } from "./helpers";
+import { callIn, countingD1, editCachedSession, kvHasSession, rawToken, sessionRow, signUp, wrapBinding } from "./helpers";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -57,22 +57,6 @@ function countingKv() {
     }) as KVNamespace["getWithMetadata"],
   });
   return { kv, counter };
-}
-
-/** D1 that counts the statements prepared on it. */
-function countingD1() {
-  const counter = { queries: 0 };
-  const db = wrapBinding(env.DB, {
-    prepare: (query: string) => {
-      counter.queries += 1;
-      return env.DB.prepare(query);
-    },
-    batch: ((statements: D1PreparedStatement[]) => {
-      counter.queries += statements.length;
-      return env.DB.batch(statements);
-    }) as D1Database["batch"],
-  });
-  return { db, counter };
 }
 
 describe("the warm session check", () => {

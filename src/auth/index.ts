@@ -69,7 +69,7 @@ export function createAuth({ env, config, db, storage }: AuthOptions) {
     secrets: config.secrets,
     secret: config.secret,
     trustedOrigins: config.trustedOrigins,
-    database: surfacingFailures(liveSessionsOnly(drizzleAdapter(db, { provider: "sqlite", schema }), db)),
+    database: surfacingFailures(liveSessionsOnly(drizzleAdapter(db, { provider: "sqlite", schema }), db, config.sessionMaxAge * 1000)),
     secondaryStorage: storage,
     session: {
       expiresIn: config.sessionExpiresIn,

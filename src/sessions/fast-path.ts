@@ -7,6 +7,7 @@
  */
 
 import type { AuthContext } from "better-auth";
+import { parseSessionOutput, parseUserOutput } from "better-auth/db";
 import type { SessionRecord, SessionUser } from "../../client/contract";
 import { BoundedMap } from "./bounded-map";
 import { type CredentialKeys, credentialKeys, secretsOf, sessionCredential, type VerifiedCredential } from "./credentials";
@@ -25,11 +26,18 @@ export interface FastPath {
   keys: CredentialKeys;
   expiresInMs: number;
   updateAgeMs: number;
+  /** The absolute lifetime, from sign-in (`SESSION_MAX_AGE`). */
+  maxAgeMs: number;
+  /** What Better Auth shows of a session and a user. */
+  output: {
+    session(session: Record<string, unknown>): Record<string, unknown>;
+    user(user: Record<string, unknown>): Record<string, unknown>;
+  };
   storage: KvSecondaryStorage;
   /** Credentials whose signature checked out, and their token: a signature stays valid as long as the secrets. */
   verified: BoundedMap<string, VerifiedCredential>;
   /** The last KV copy seen per token and its parsed form: parsing is skipped while KV returns the same text. */
-  parsed: BoundedMap<string, { raw: string; user: SessionUser; session: SessionRecord; expiresAt: number }>;
+  parsed: BoundedMap<string, { raw: string; user: SessionUser; session: SessionRecord; expiresAt: number; endsAt: number }>;
 }
 
 /**
@@ -41,14 +49,21 @@ export interface FastPath {
  * ```
  */
 export async function createFastPath(
-  context: Pick<AuthContext, "authCookies" | "secretConfig" | "sessionConfig">,
+  context: Pick<AuthContext, "authCookies" | "secretConfig" | "sessionConfig" | "options">,
   storage: KvSecondaryStorage,
+  maxAgeMs: number,
 ): Promise<FastPath> {
   return {
     cookieName: context.authCookies.sessionToken.name,
     keys: await credentialKeys(secretsOf(context.secretConfig)),
     expiresInMs: context.sessionConfig.expiresIn * 1000,
     updateAgeMs: context.sessionConfig.updateAge * 1000,
+    maxAgeMs,
+    // Better Auth's own output filters: fields it does not return (the tombstone) stay out here too.
+    output: {
+      session: (session) => parseSessionOutput(context.options, session as Parameters<typeof parseSessionOutput>[1]),
+      user: (user) => parseUserOutput(context.options, user as Parameters<typeof parseUserOutput>[1]),
+    },
     storage,
     verified: new BoundedMap(MEMO_SIZE),
     parsed: new BoundedMap(MEMO_SIZE),
@@ -66,7 +81,7 @@ export async function createFastPath(
  * ```
  */
 export async function fastLookup(fastPath: FastPath, headers: Headers): Promise<FastLookup> {
-  const { cookieName, keys, expiresInMs, updateAgeMs, storage, verified, parsed } = fastPath;
+  const { cookieName, keys, expiresInMs, updateAgeMs, maxAgeMs, output, storage, verified, parsed } = fastPath;
   const token = (await sessionCredential(headers, cookieName, keys, verified))?.token;
   if (!token) return "anonymous";
 
@@ -77,18 +92,24 @@ export async function fastLookup(fastPath: FastPath, headers: Headers): Promise<
   if (entry?.raw !== cached) {
     const copy = JSON.parse(cached) as { session?: Record<string, unknown>; user?: Record<string, unknown> };
     if (!copy.session || !copy.user) return "slow";
-    const { token: _token, ...session } = copy.session;
+    const { token: _token, ...session } = output.session(copy.session);
     entry = {
       raw: cached,
-      user: withDates(copy.user) as unknown as SessionUser,
+      user: withDates(output.user(copy.user)) as unknown as SessionUser,
       session: withDates(session) as unknown as SessionRecord,
       expiresAt: Date.parse(String(copy.session.expiresAt)),
+      // The creation time travels with the copy: the absolute lifetime needs no D1 read.
+      endsAt: Date.parse(String(copy.session.createdAt)) + maxAgeMs,
     };
     parsed.set(token, entry);
   }
   const now = Date.now();
-  // Expired (Better Auth deletes it) or due for renewal (Better Auth extends it and sets the cookie).
-  if (!(entry.expiresAt > now) || entry.expiresAt - expiresInMs + updateAgeMs <= now) return "slow";
+  // Past its absolute lifetime (or a copy without a creation time): no session, whatever its expiry says.
+  if (!(entry.endsAt > now)) return "anonymous";
+  // Expired (Better Auth deletes it), or due for renewal while renewal can still extend it
+  // (Better Auth extends it, never past its absolute end, and sets the cookie).
+  const due = entry.expiresAt - expiresInMs + updateAgeMs <= now && entry.expiresAt < entry.endsAt;
+  if (!(entry.expiresAt > now) || due) return "slow";
   // Copies, so no caller can change what the next request sees.
   return { user: { ...entry.user }, session: { ...entry.session } };
 }

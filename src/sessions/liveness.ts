@@ -1,5 +1,6 @@
 /**
- * Which session rows are live: not expired, not tombstoned by an operator
+ * Which session rows are live: not expired, not past their absolute
+ * lifetime (`SESSION_MAX_AGE` after sign-in), not tombstoned by an operator
  * (`deletedAt`), and not signed out by "sign everyone out" (created before
  * the `sessions_not_before` setting). The trust bound asks D1 this before it
  * trusts a cached copy (`trust.ts`), and Better Auth's own reads of session
@@ -21,15 +22,24 @@ const notBefore = sql`coalesce((select ${authSetting.value} from ${authSetting} 
  *
  * @example
  * ```ts
- * if (!(await isLiveSession(db, token))) forget(token);
+ * if (!(await isLiveSession(db, token, config.sessionMaxAge * 1000))) forget(token);
  * ```
  */
-export async function isLiveSession(db: Db, token: string): Promise<boolean> {
+export async function isLiveSession(db: Db, token: string, maxAgeMs: number): Promise<boolean> {
+  const now = Date.now();
   const rows = await surfaced(
     db
       .select({ id: session.id })
       .from(session)
-      .where(and(eq(session.token, token), gt(session.expiresAt, new Date()), isNull(session.deletedAt), gte(session.createdAt, notBefore)))
+      .where(
+        and(
+          eq(session.token, token),
+          gt(session.expiresAt, new Date(now)),
+          gt(session.createdAt, new Date(now - maxAgeMs)),
+          isNull(session.deletedAt),
+          gte(session.createdAt, notBefore),
+        ),
+      )
       .limit(1),
   );
   return rows.length > 0;
@@ -47,18 +57,23 @@ type SessionRow = { deletedAt?: Date | null; createdAt?: Date | string | number 
 
 /**
  * A Better Auth database adapter factory whose reads of session rows leave
- * out the tombstoned ones and those signed out by "sign everyone out", so
- * Better Auth treats them as gone wherever it reads D1 (a KV miss, a fresh
- * check, list-sessions).
+ * out those past their absolute lifetime, the tombstoned ones and those
+ * signed out by "sign everyone out", so Better Auth treats them as gone
+ * wherever it reads D1 (a KV miss, a fresh check, list-sessions).
  */
 export function liveSessionsOnly<Options, Adapter extends object>(
   factory: (options: Options) => Adapter,
   db: Db,
+  maxAgeMs: number,
 ): (options: Options) => Adapter {
   const live = async <T extends SessionRow>(rows: T[]): Promise<T[]> => {
     if (rows.length === 0) return rows;
-    const since = await sessionsNotBefore(db);
-    return rows.filter((row) => !row.deletedAt && new Date(row.createdAt ?? 0).getTime() >= since);
+    const notBefore = await sessionsNotBefore(db);
+    const oldest = Date.now() - maxAgeMs;
+    return rows.filter((row) => {
+      const createdAt = new Date(row.createdAt ?? 0).getTime();
+      return !row.deletedAt && createdAt >= notBefore && createdAt > oldest;
+    });
   };
   return (options) =>
     new Proxy(factory(options), {

@@ -46,7 +46,7 @@ interface Change {
  *
  * @example
  * ```ts
- * const trust = new SessionTrust({ confirm: (token) => isLiveSession(db, token), boundSeconds: 30, memorySeconds: 10 });
+ * const trust = new SessionTrust({ confirm: (token) => isLiveSession(db, token, maxAgeMs), boundSeconds: 30, memorySeconds: 10 });
  * const copy = trust.recall(token, "cached");
  * if (!copy) {
  *   const read = trust.begin();

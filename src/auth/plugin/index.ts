@@ -14,6 +14,7 @@ import { apiClientSignIn, bearerDelivery } from "./api-clients";
 import { credentialKeysOf, sessionReader } from "./context";
 import { fieldLimits } from "./fields";
 import { cacheControl, httpConventions } from "./http";
+import { sessionLifetimes } from "./lifetimes";
 import { notOffered } from "./not-offered";
 import { conformingErrors, outageIsUnavailable } from "./outages";
 import { reauthenticate, recentAuthentication } from "./reauth";
@@ -68,6 +69,10 @@ export function edgeSession(options: EdgeSessionOptions) {
   return {
     id: "edge-session",
     $ERROR_CODES: PLUGIN_ERROR_CODES,
+    init: (context) => ({ options: { databaseHooks: { session: sessionLifetimes(options.config, context) } } }),
+    // The operator's tombstone: Better Auth reads it with the row (so a tombstoned session is gone
+    // for it too, `sessions/liveness.ts`), never writes it, and never shows it.
+    schema: { session: { fields: { deletedAt: { type: "date", required: false, input: false, returned: false } } } },
     endpoints: { ...sessionEndpoints(options.config), reauthenticate },
     hooks: {
       // The lockout begins an attempt that only an after hook settles: no hook after it may throw.
