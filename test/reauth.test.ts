@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { getRuntime } from "../src/runtime";
-import { ageSession, call, getSession, ORIGIN, PASSWORD, randomIp, rawToken, sessionCookie, sessionRow, signIn, signUp } from "./helpers";
+import { ageSession, call, callIn, getSession, ORIGIN, PASSWORD, randomIp, rawToken, sessionCookie, sessionRow, signIn, signUp } from "./helpers";
 
 const MINUTE = 60_000;
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -106,6 +106,21 @@ describe("POST /api/auth/reauthenticate", () => {
     }
     expect(statuses).toEqual([400, 400, 400, 400, 400, 429]);
     expect((await getSession({ bearer: client.bearer })).body).not.toBeNull();
+  });
+
+  it("at the cap on sessions per user, ends no other device", async () => {
+    const isolate = { ...env, SESSION_MAX_PER_USER: "2" } as Env;
+    const client = await signUp();
+    const other = await signIn(client.email);
+    // The other device is the least recently used of the two.
+    await env.DB.prepare("UPDATE session SET updated_at = updated_at - 60000 WHERE token = ?").bind(rawToken(other.bearer)).run();
+    const response = await callIn(isolate, "/api/auth/reauthenticate", {
+      method: "POST",
+      headers: bearer(client.bearer),
+      json: { password: PASSWORD },
+    });
+    expect(response.status).toBe(200);
+    expect((await getSession({ bearer: other.bearer })).body).not.toBeNull();
   });
 
   it("needs a session", async () => {

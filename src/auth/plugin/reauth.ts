@@ -67,9 +67,10 @@ export const reauthenticate = createAuthEndpoint(
     const account = await ctx.context.internalAdapter.findCredentialAccount(user.id);
     const valid = account?.password ? await ctx.context.password.verify({ hash: account.password, password: ctx.body.password }) : false;
     if (!valid) throw apiError("INVALID_PASSWORD");
+    // The old session goes first: at the cap, the new one would otherwise end another device's.
+    await ctx.context.internalAdapter.deleteSession(session.token);
     const renewed = await ctx.context.internalAdapter.createSession(user.id);
     await setSessionCookie(ctx, { session: renewed, user });
-    await ctx.context.internalAdapter.deleteSession(session.token);
     return ctx.json({ token: renewed.token, user: parseUserOutput(ctx.context.options, user) });
   },
 );
