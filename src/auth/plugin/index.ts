@@ -10,6 +10,7 @@ import { ERROR_CODES } from "../../errors";
 import { rateLimitHooks } from "../../rate-limit";
 import type { LimiterNamespace } from "../../rate-limit/limiter";
 import { clearAbandonedSignUp, passwordToDeleteUser } from "./account";
+import { adminRevokeByHandle, adminSessionHandles, adminsOnly } from "./admin";
 import { apiClientSignIn, bearerDelivery } from "./api-clients";
 import { credentialKeysOf, sessionReader } from "./context";
 import { fieldLimits } from "./fields";
@@ -40,6 +41,8 @@ const PLUGIN_ERROR_CODES = Object.fromEntries(
       "TOO_MANY_EMAILS",
       "RATE_LIMITER_UNAVAILABLE",
       "SERVICE_UNAVAILABLE",
+      "ADMIN_ONLY",
+      "USER_BANNED",
     ] as const
   ).map((code) => [code, { code, message: ERROR_CODES[code].message }]),
 ) as { [K in PluginErrorCode]: { readonly code: K; message: string } };
@@ -51,7 +54,9 @@ type PluginErrorCode =
   | "TOO_MANY_ATTEMPTS"
   | "TOO_MANY_EMAILS"
   | "RATE_LIMITER_UNAVAILABLE"
-  | "SERVICE_UNAVAILABLE";
+  | "SERVICE_UNAVAILABLE"
+  | "ADMIN_ONLY"
+  | "USER_BANNED";
 
 /**
  * The Worker's Better Auth plugin.
@@ -79,11 +84,21 @@ export function edgeSession(options: EdgeSessionOptions) {
         apiClientSignIn,
         fieldLimits,
         passwordToDeleteUser,
+        adminsOnly(options.config, readSession),
         recentAuthentication(["/revoke-other-sessions", "/revoke-sessions"], options.config, readSession),
+        adminRevokeByHandle,
         ...rateLimits.before,
         clearAbandonedSignUp(options.db),
       ],
-      after: [outageIsUnavailable, conformingErrors, ...rateLimits.after, bearerDelivery, withoutSessionToken, cacheControl],
+      after: [
+        outageIsUnavailable,
+        conformingErrors,
+        ...rateLimits.after,
+        bearerDelivery,
+        withoutSessionToken,
+        adminSessionHandles,
+        cacheControl,
+      ],
     },
     ...httpConventions(),
   } satisfies BetterAuthPlugin;

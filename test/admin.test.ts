@@ -1,0 +1,234 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { getRuntime } from "../src/runtime";
+import { type Client, call, callIn, getSession, latestMail, randomIp, rawToken, sessionRow, signIn, signUp, uniqueEmail } from "./helpers";
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** The Worker with `ADMIN_EMAILS` naming `emails`: one isolate, shared by every call given it. */
+function withAdmins(...emails: string[]): Env {
+  return { ...env, ADMIN_EMAILS: emails.join(", ") };
+}
+
+/** Follows the verification link the outbox holds for `email`. */
+async function verifyAddress(email: string): Promise<void> {
+  const mail = await latestMail(email, "verify-email");
+  expect((await call(`/api/auth/verify-email?token=${encodeURIComponent(mail.token)}`)).status).toBeLessThan(400);
+}
+
+/** A user with a verified address, and the Worker with that address in ADMIN_EMAILS. */
+async function signUpAdmin(): Promise<Client & { isolate: Env }> {
+  const client = await signUp({ email: uniqueEmail("admin") });
+  await verifyAddress(client.email);
+  return { ...client, isolate: withAdmins(client.email.toUpperCase()) };
+}
+
+type Caller = { bearer: string; isolate: Env };
+
+/** A call to an admin path, as `caller`. */
+function adminCall(caller: Caller, path: string, body?: unknown): Promise<Response> {
+  const init = body === undefined ? {} : { method: "POST", json: body };
+  return callIn(caller.isolate, `/api/auth/admin/${path}`, { ...init, headers: bearer(caller.bearer) });
+}
+
+/** Every admin path offered, with a call on `target` (a user and one of its sessions). */
+function adminPaths(target: { userId: string; sessionId: string }): [string, unknown][] {
+  return [
+    ["list-users", undefined],
+    [`get-user?id=${target.userId}`, undefined],
+    ["list-user-sessions", { userId: target.userId }],
+    ["revoke-user-session", { sessionToken: `sh_${target.sessionId}` }],
+    ["revoke-user-sessions", { userId: target.userId }],
+    ["ban-user", { userId: target.userId }],
+    ["unban-user", { userId: target.userId }],
+  ];
+}
+
+async function roleOf(userId: string): Promise<string | null> {
+  return (await env.DB.prepare('SELECT role FROM "user" WHERE id = ?').bind(userId).first<{ role: string | null }>())?.role ?? null;
+}
+
+async function sessionIdOf(credential: string): Promise<string> {
+  const row = await sessionRow(rawToken(credential));
+  if (!row) throw new Error("no such session");
+  return row.id;
+}
+
+async function expectCode(response: Response, status: number, code: string) {
+  expect({ status: response.status, body: await response.json() }).toMatchObject({ status, body: { code } });
+}
+
+describe("who is an admin", () => {
+  it("a verified ADMIN_EMAILS address reaches every admin path, and gets the admin role", async () => {
+    const admin = await signUpAdmin();
+    const target = await signUp();
+    const target2 = await signIn(target.email);
+    const paths = adminPaths({ userId: target.userId, sessionId: await sessionIdOf(target2.bearer) });
+    for (const [path, body] of paths) {
+      const response = await adminCall(admin, path, body);
+      expect([path, response.status]).toEqual([path, 200]);
+    }
+    expect(await roleOf(admin.userId)).toBe("admin");
+  });
+
+  describe.each([
+    ["a user not in ADMIN_EMAILS", async () => ({ ...(await signUp()), isolate: withAdmins(uniqueEmail("someone-else")) })],
+    [
+      "an ADMIN_EMAILS address not yet verified",
+      async () => {
+        const client = await signUp({ email: uniqueEmail("unverified") });
+        return { ...client, isolate: withAdmins(client.email) };
+      },
+    ],
+    [
+      "an address removed from ADMIN_EMAILS",
+      async () => {
+        const admin = await signUpAdmin();
+        expect((await adminCall(admin, "list-users")).status).toBe(200);
+        expect(await roleOf(admin.userId)).toBe("admin");
+        return { ...admin, isolate: withAdmins(uniqueEmail("new-admin")) };
+      },
+    ],
+  ])("%s", (_who, caller) => {
+    it("gets 403 ADMIN_ONLY on every admin path, changes nothing, and holds the default role", async () => {
+      const client = await caller();
+      const target = await signUp();
+      const paths = adminPaths({ userId: target.userId, sessionId: await sessionIdOf(target.bearer) });
+      for (const [path, body] of paths) {
+        const response = await adminCall(client, path, body);
+        expect([path, response.status, ((await response.json()) as { code: string }).code]).toEqual([path, 403, "ADMIN_ONLY"]);
+      }
+      expect(await sessionRow(rawToken(target.bearer))).not.toBeNull();
+      expect(await env.DB.prepare('SELECT banned FROM "user" WHERE id = ?').bind(target.userId).first("banned")).toBe(0);
+      expect(await roleOf(client.userId)).toBe("user");
+      expect((await getSession({ bearer: client.bearer })).body?.user.id).toBe(client.userId);
+    });
+  });
+
+  it("no user sets its own role or lifts a ban through update-user", async () => {
+    const client = await signUp({ email: uniqueEmail("self-promoting") });
+    for (const field of [{ role: "admin" }, { banned: false }]) {
+      const response = await call("/api/auth/update-user", { method: "POST", headers: bearer(client.bearer), json: field });
+      expect([field, response.status]).toEqual([field, 400]);
+    }
+    expect(await roleOf(client.userId)).toBe("user");
+  });
+
+  it("answers 401 without a session", async () => {
+    await expectCode(await callIn(withAdmins(uniqueEmail()), "/api/auth/admin/list-users"), 401, "UNAUTHORIZED");
+    await expectCode(
+      await callIn(withAdmins(uniqueEmail()), "/api/auth/admin/list-user-sessions", { method: "POST", json: { userId: "x" } }),
+      401,
+      "UNAUTHORIZED",
+    );
+  });
+
+  it("holds for auth.api calls", async () => {
+    const client = await signUp();
+    const refused = await getRuntime(withAdmins(uniqueEmail()))
+      .auth.api.listUsers({ headers: new Headers({ ...bearer(client.bearer), "cf-connecting-ip": randomIp() }), query: {} })
+      .catch((error: { statusCode: number; body: { code: string } }) => error);
+    expect(refused).toMatchObject({ statusCode: 403, body: { code: "ADMIN_ONLY" } });
+  });
+});
+
+describe("users and their sessions", () => {
+  it("lists users", async () => {
+    const admin = await signUpAdmin();
+    const target = await signUp({ name: "Listed" });
+    const response = await adminCall(admin, `list-users?searchValue=${encodeURIComponent(target.email)}`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { users: { id: string; email: string; role: string; banned: boolean }[]; total: number };
+    expect(body.total).toBe(1);
+    expect(body.users).toEqual([expect.objectContaining({ id: target.userId, email: target.email, role: "user", banned: false })]);
+  });
+
+  it("lists a user's sessions with handles, and no token anywhere in the answer", async () => {
+    const admin = await signUpAdmin();
+    const target = await signUp();
+    const second = await signIn(target.email);
+    const response = await adminCall(admin, "list-user-sessions", { userId: target.userId });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    for (const credential of [target.bearer, second.bearer]) expect(text).not.toContain(rawToken(credential));
+    const { sessions } = JSON.parse(text) as { sessions: { id: string; token: string; userId: string }[] };
+    expect(sessions.map((session) => session.id).sort()).toEqual(
+      [await sessionIdOf(target.bearer), await sessionIdOf(second.bearer)].sort(),
+    );
+    for (const session of sessions) expect(session).toMatchObject({ token: `sh_${session.id}`, userId: target.userId });
+
+    const direct = await getRuntime(admin.isolate).auth.api.listUserSessions({
+      headers: new Headers({ ...bearer(admin.bearer), "cf-connecting-ip": randomIp() }),
+      body: { userId: target.userId },
+    });
+    expect(JSON.stringify(direct)).not.toContain(rawToken(target.bearer));
+    for (const session of direct.sessions) expect(session.token).toBe(`sh_${session.id}`);
+  });
+
+  it("revokes one session by handle or by id, and all of a user's sessions", async () => {
+    const admin = await signUpAdmin();
+    const target = await signUp();
+    const [byHandle, byId, kept] = [await signIn(target.email), await signIn(target.email), await signIn(target.email)];
+    expect((await adminCall(admin, "revoke-user-session", { sessionToken: `sh_${await sessionIdOf(byHandle.bearer)}` })).status).toBe(200);
+    expect((await adminCall(admin, "revoke-user-session", { id: await sessionIdOf(byId.bearer) })).status).toBe(200);
+    for (const gone of [byHandle, byId]) {
+      expect(await sessionRow(rawToken(gone.bearer))).toBeNull();
+      expect((await getSession({ bearer: gone.bearer })).body).toBeNull();
+    }
+    expect((await getSession({ bearer: kept.bearer })).body?.user.id).toBe(target.userId);
+    await expectCode(await adminCall(admin, "revoke-user-session", { sessionToken: "sh_no-such-session" }), 404, "SESSION_NOT_FOUND");
+
+    expect((await adminCall(admin, "revoke-user-sessions", { userId: target.userId })).status).toBe(200);
+    for (const gone of [target, kept]) expect(await sessionRow(rawToken(gone.bearer))).toBeNull();
+    expect((await getSession({ bearer: admin.bearer })).body?.user.id).toBe(admin.userId);
+  });
+
+  it("a ban ends the user's sessions and refuses sign-in with 403 USER_BANNED; unbanning lets it in again", async () => {
+    const admin = await signUpAdmin();
+    const target = await signUp();
+    const second = await signIn(target.email);
+    const banned = await adminCall(admin, "ban-user", { userId: target.userId, banReason: "Spam" });
+    expect(banned.status).toBe(200);
+    expect(await banned.json()).toMatchObject({ user: { id: target.userId, banned: true, banReason: "Spam", banExpires: null } });
+    for (const gone of [target, second]) {
+      expect(await sessionRow(rawToken(gone.bearer))).toBeNull();
+      expect((await getSession({ bearer: gone.bearer })).body).toBeNull();
+    }
+    await expectCode((await signIn(target.email)).response, 403, "USER_BANNED");
+    // The password decides first: a wrong one says nothing of the ban.
+    await expectCode((await signIn(target.email, "not the password")).response, 401, "INVALID_EMAIL_OR_PASSWORD");
+
+    const unbanned = await adminCall(admin, "unban-user", { userId: target.userId });
+    expect(await unbanned.json()).toMatchObject({ user: { id: target.userId, banned: false } });
+    const again = await signIn(target.email);
+    expect(again.response.status).toBe(200);
+    expect((await getSession({ bearer: again.bearer })).body?.user.id).toBe(target.userId);
+  });
+
+  it("answers the other admin endpoints, impersonation among them, with 404", async () => {
+    const admin = await signUpAdmin();
+    const target = await signUp();
+    const notOffered = [
+      "impersonate-user",
+      "stop-impersonating",
+      "create-user",
+      "set-role",
+      "set-user-password",
+      "update-user",
+      "remove-user",
+      "has-permission",
+    ];
+    for (const path of notOffered) {
+      const response = await adminCall(admin, path, { userId: target.userId, role: "admin", newPassword: "x".repeat(12), data: {} });
+      expect([path, response.status, ((await response.json()) as { code: string }).code]).toEqual([path, 404, "NOT_FOUND"]);
+    }
+    const impersonated = await getRuntime(admin.isolate)
+      .auth.api.impersonateUser({
+        headers: new Headers({ ...bearer(admin.bearer), "cf-connecting-ip": randomIp() }),
+        body: { userId: target.userId },
+      })
+      .catch((error: { statusCode: number; body: { code: string } }) => error);
+    expect(impersonated).toMatchObject({ statusCode: 404, body: { code: "NOT_FOUND" } });
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM session WHERE user_id = ?").bind(target.userId).first("n")).toBe(1);
+  });
+});
