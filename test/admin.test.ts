@@ -1,8 +1,23 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { getRuntime } from "../src/runtime";
-import { type Client, call, callIn, getSession, latestMail, randomIp, rawToken, sessionRow, signIn, signUp, uniqueEmail } from "./helpers";
+import {
+  ageSession,
+  type Client,
+  call,
+  callIn,
+  getSession,
+  latestMail,
+  PASSWORD,
+  randomIp,
+  rawToken,
+  sessionRow,
+  signIn,
+  signUp,
+  uniqueEmail,
+} from "./helpers";
 
+const MINUTE = 60_000;
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** The Worker with `ADMIN_EMAILS` naming `emails`: one isolate, shared by every call given it. */
@@ -230,5 +245,35 @@ describe("users and their sessions", () => {
       .catch((error: { statusCode: number; body: { code: string } }) => error);
     expect(impersonated).toMatchObject({ statusCode: 404, body: { code: "NOT_FOUND" } });
     expect(await env.DB.prepare("SELECT count(*) AS n FROM session WHERE user_id = ?").bind(target.userId).first("n")).toBe(1);
+  });
+});
+
+describe("re-authentication for admin actions on sessions", () => {
+  it("an admin session that signed in too long ago must re-authenticate to end sessions or ban", async () => {
+    const admin = await signUpAdmin();
+    const target = await signUp();
+    await ageSession(rawToken(admin.bearer), 20 * MINUTE);
+    const actions: [string, unknown][] = [
+      ["revoke-user-session", { sessionToken: `sh_${await sessionIdOf(target.bearer)}` }],
+      ["revoke-user-sessions", { userId: target.userId }],
+      ["ban-user", { userId: target.userId }],
+    ];
+    for (const [path, body] of actions) {
+      const response = await adminCall(admin, path, body);
+      expect([path, response.status, ((await response.json()) as { code: string }).code]).toEqual([path, 403, "REAUTHENTICATION_REQUIRED"]);
+    }
+    expect(await sessionRow(rawToken(target.bearer))).not.toBeNull();
+    // Reading needs no recent sign-in.
+    expect((await adminCall(admin, "list-users")).status).toBe(200);
+
+    const reauthenticated = await callIn(admin.isolate, "/api/auth/reauthenticate", {
+      method: "POST",
+      headers: bearer(admin.bearer),
+      json: { password: PASSWORD },
+    });
+    expect(reauthenticated.status).toBe(200);
+    const renewed = { ...admin, bearer: reauthenticated.headers.get("set-auth-token") ?? "" };
+    for (const [path, body] of actions) expect([path, (await adminCall(renewed, path, body)).status]).toEqual([path, 200]);
+    expect(await sessionRow(rawToken(target.bearer))).toBeNull();
   });
 });

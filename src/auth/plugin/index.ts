@@ -58,6 +58,15 @@ type PluginErrorCode =
   | "ADMIN_ONLY"
   | "USER_BANNED";
 
+/** Ending other sessions, and an admin's actions on sessions, need a recent authentication (`reauth.ts`). */
+const REAUTH_PATHS = [
+  "/revoke-other-sessions",
+  "/revoke-sessions",
+  "/admin/revoke-user-session",
+  "/admin/revoke-user-sessions",
+  "/admin/ban-user",
+];
+
 /**
  * The Worker's Better Auth plugin.
  *
@@ -85,7 +94,7 @@ export function edgeSession(options: EdgeSessionOptions) {
         fieldLimits,
         passwordToDeleteUser,
         adminsOnly(options.config, readSession),
-        recentAuthentication(["/revoke-other-sessions", "/revoke-sessions"], options.config, readSession),
+        recentAuthentication(REAUTH_PATHS, options.config, readSession),
         adminRevokeByHandle,
         ...rateLimits.before,
         clearAbandonedSignUp(options.db),
