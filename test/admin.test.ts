@@ -1,6 +1,8 @@
-import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { env, exports } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createDb } from "../src/db/client";
 import { getRuntime } from "../src/runtime";
+import { SESSIONS_NOT_BEFORE, signOutSessionsBefore } from "../src/sessions/liveness";
 import {
   ageSession,
   type Client,
@@ -11,14 +13,23 @@ import {
   PASSWORD,
   randomIp,
   rawToken,
+  remoteLocationFor,
   sessionRow,
   signIn,
   signUp,
   uniqueEmail,
+  wrapBinding,
 } from "./helpers";
 
 const MINUTE = 60_000;
+const BOUND_SECONDS = Number(env.SESSION_REVALIDATE_SECONDS);
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+afterEach(async () => {
+  vi.useRealTimers();
+  // Each test starts with nobody signed out by "sign everyone out".
+  await env.DB.prepare("DELETE FROM auth_setting WHERE name = ?").bind(SESSIONS_NOT_BEFORE).run();
+});
 
 /** The Worker with `ADMIN_EMAILS` naming `emails`: one isolate, shared by every call given it. */
 function withAdmins(...emails: string[]): Env {
@@ -56,6 +67,7 @@ function adminPaths(target: { userId: string; sessionId: string }): [string, unk
     ["revoke-user-sessions", { userId: target.userId }],
     ["ban-user", { userId: target.userId }],
     ["unban-user", { userId: target.userId }],
+    ["revoke-all-sessions", {}],
   ];
 }
 
@@ -67,6 +79,11 @@ async function sessionIdOf(credential: string): Promise<string> {
   const row = await sessionRow(rawToken(credential));
   if (!row) throw new Error("no such session");
   return row.id;
+}
+
+async function notBefore(): Promise<number | null> {
+  const row = await env.DB.prepare("SELECT value FROM auth_setting WHERE name = ?").bind(SESSIONS_NOT_BEFORE).first<{ value: number }>();
+  return row?.value ?? null;
 }
 
 async function expectCode(response: Response, status: number, code: string) {
@@ -115,6 +132,7 @@ describe("who is an admin", () => {
       }
       expect(await sessionRow(rawToken(target.bearer))).not.toBeNull();
       expect(await env.DB.prepare('SELECT banned FROM "user" WHERE id = ?').bind(target.userId).first("banned")).toBe(0);
+      expect(await notBefore()).toBeNull();
       expect(await roleOf(client.userId)).toBe("user");
       expect((await getSession({ bearer: client.bearer })).body?.user.id).toBe(client.userId);
     });
@@ -132,7 +150,7 @@ describe("who is an admin", () => {
   it("answers 401 without a session", async () => {
     await expectCode(await callIn(withAdmins(uniqueEmail()), "/api/auth/admin/list-users"), 401, "UNAUTHORIZED");
     await expectCode(
-      await callIn(withAdmins(uniqueEmail()), "/api/auth/admin/list-user-sessions", { method: "POST", json: { userId: "x" } }),
+      await callIn(withAdmins(uniqueEmail()), "/api/auth/admin/revoke-all-sessions", { method: "POST" }),
       401,
       "UNAUTHORIZED",
     );
@@ -257,12 +275,14 @@ describe("re-authentication for admin actions on sessions", () => {
       ["revoke-user-session", { sessionToken: `sh_${await sessionIdOf(target.bearer)}` }],
       ["revoke-user-sessions", { userId: target.userId }],
       ["ban-user", { userId: target.userId }],
+      ["revoke-all-sessions", {}],
     ];
     for (const [path, body] of actions) {
       const response = await adminCall(admin, path, body);
       expect([path, response.status, ((await response.json()) as { code: string }).code]).toEqual([path, 403, "REAUTHENTICATION_REQUIRED"]);
     }
     expect(await sessionRow(rawToken(target.bearer))).not.toBeNull();
+    expect(await notBefore()).toBeNull();
     // Reading needs no recent sign-in.
     expect((await adminCall(admin, "list-users")).status).toBe(200);
 
@@ -273,7 +293,85 @@ describe("re-authentication for admin actions on sessions", () => {
     });
     expect(reauthenticated.status).toBe(200);
     const renewed = { ...admin, bearer: reauthenticated.headers.get("set-auth-token") ?? "" };
-    for (const [path, body] of actions) expect([path, (await adminCall(renewed, path, body)).status]).toEqual([path, 200]);
+    for (const [path, body] of actions.slice(0, 3)) expect([path, (await adminCall(renewed, path, body)).status]).toEqual([path, 200]);
     expect(await sessionRow(rawToken(target.bearer))).toBeNull();
+  });
+});
+
+describe("sign everyone out", () => {
+  it("ends every session created before it, the admin's own included; new sign-ins work at once", async () => {
+    const admin = await signUpAdmin();
+    const users = [await signUp(), await signUp()];
+    const response = await adminCall(admin, "revoke-all-sessions", {});
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { success: boolean; notBefore: string };
+    expect(body.success).toBe(true);
+    expect(Date.parse(body.notBefore)).toBe(await notBefore());
+
+    expect((await callIn(admin.isolate, "/api/me", { headers: bearer(admin.bearer) })).status).toBe(401);
+    for (const user of users) {
+      expect(await exports.AuthService.validateToken(user.bearer, { fresh: true })).toBeNull();
+      expect((await call("/api/auth/list-sessions", { headers: bearer(user.bearer) })).status).toBe(401);
+    }
+
+    const again = await signIn(users[0]!.email);
+    expect(again.response.status).toBe(200);
+    expect((await call("/api/me", { headers: bearer(again.bearer) })).status).toBe(200);
+    const adminAgain = { ...admin, bearer: (await signIn(admin.email)).bearer };
+    expect((await adminCall(adminAgain, "list-users")).status).toBe(200);
+  });
+
+  it("a session cached at another location is refused there once the bound has passed, and by a fresh check at once", async () => {
+    const admin = await signUpAdmin();
+    const user = await signUp();
+    const remote = await remoteLocationFor(rawToken(user.bearer), user.userId);
+    expect((await callIn(remote, "/api/me", { headers: bearer(user.bearer) })).status).toBe(200);
+
+    expect((await adminCall(admin, "revoke-all-sessions", {})).status).toBe(200);
+
+    // The other location still serves its copy, confirmed a moment ago...
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    vi.setSystemTime(Date.now() + (BOUND_SECONDS - 1) * 1000);
+    expect((await callIn(remote, "/api/me", { headers: bearer(user.bearer) })).status).toBe(200);
+    // ...a fresh check refuses it at once...
+    expect(await exports.AuthService.validateToken(user.bearer, { fresh: true })).toBeNull();
+    // ...and once the bound has passed, the location asks D1 again and refuses it.
+    vi.setSystemTime(Date.now() + 2_000);
+    expect((await callIn(remote, "/api/me", { headers: bearer(user.bearer) })).status).toBe(401);
+    vi.useRealTimers();
+
+    const again = await signIn(user.email);
+    expect(again.response.status).toBe(200);
+    expect((await call("/api/me", { headers: bearer(again.bearer) })).status).toBe(200);
+  });
+
+  it("costs warm checks of a new session no D1 query", async () => {
+    const admin = await signUpAdmin();
+    expect((await adminCall(admin, "revoke-all-sessions", {})).status).toBe(200);
+    const user = await signUp();
+    const counter = { queries: 0 };
+    const isolate = {
+      ...env,
+      DB: wrapBinding(env.DB, {
+        prepare: (query: string) => {
+          counter.queries += 1;
+          return env.DB.prepare(query);
+        },
+      }),
+    };
+    // The first check in an isolate confirms the cached copy once.
+    expect((await callIn(isolate, "/api/me", { headers: bearer(user.bearer) })).status).toBe(200);
+    expect(counter.queries).toBe(1);
+    counter.queries = 0;
+    for (let i = 0; i < 5; i++) expect((await callIn(isolate, "/api/me", { headers: bearer(user.bearer) })).status).toBe(200);
+    expect(counter.queries).toBe(0);
+  });
+
+  it("never moves the time back", async () => {
+    const db = createDb(env.DB);
+    const at = Date.now();
+    expect(await signOutSessionsBefore(db, at)).toBe(at);
+    expect(await signOutSessionsBefore(db, at - MINUTE)).toBe(at);
+    expect(await notBefore()).toBe(at);
   });
 });

@@ -53,6 +53,15 @@ export function adminsOnly(config: Pick<Config, "adminEmails">, readSession: (ct
 }
 
 /**
+ * Throws `403 ADMIN_ONLY` unless the session's user holds the admin role
+ * (which {@link adminsOnly} has just set): the second check, as Better
+ * Auth's own admin endpoints make it.
+ */
+export function assertAdminRole(user: object): void {
+  if ((user as { role?: unknown }).role !== ADMIN_ROLE) throw apiError("ADMIN_ONLY");
+}
+
+/**
  * `revoke-user-session` takes the handle `list-user-sessions` shows (in
  * `sessionToken`, as Better Auth's client sends it), a session `id`, or a
  * session token; Better Auth's endpoint receives the token. A session that

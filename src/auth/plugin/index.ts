@@ -21,6 +21,7 @@ import { reauthenticate, recentAuthentication } from "./reauth";
 import { redirectTargets } from "./redirects";
 import { previousSecretCredentials } from "./secrets";
 import { confirmSessionReads, sessionEndpoints, withoutSessionToken } from "./sessions";
+import { signEveryoneOut } from "./sign-everyone-out";
 
 export interface EdgeSessionOptions {
   config: Config;
@@ -65,6 +66,7 @@ const REAUTH_PATHS = [
   "/admin/revoke-user-session",
   "/admin/revoke-user-sessions",
   "/admin/ban-user",
+  "/admin/revoke-all-sessions",
 ];
 
 /**
@@ -82,7 +84,7 @@ export function edgeSession(options: EdgeSessionOptions) {
   return {
     id: "edge-session",
     $ERROR_CODES: PLUGIN_ERROR_CODES,
-    endpoints: { ...sessionEndpoints(options.config), reauthenticate },
+    endpoints: { ...sessionEndpoints(options.config), reauthenticate, revokeAllSessions: signEveryoneOut(options.db) },
     hooks: {
       // The lockout begins an attempt that only an after hook settles: no hook after it may throw.
       before: [
