@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   FORBIDDEN: { status: 403, message: "This request is not allowed" },
   EMAIL_NOT_VERIFIED: { status: 403, message: "Email not verified" },
   REAUTHENTICATION_REQUIRED: { status: 403, message: "Confirm your password first: this session signed in too long ago" },
+  ADMIN_ONLY: { status: 403, message: "Only an admin may do this" },
+  USER_BANNED: { status: 403, message: "You have been banned from this application" },
   INVALID_ORIGIN: { status: 403, message: "Invalid origin" },
   MISSING_OR_NULL_ORIGIN: { status: 403, message: "Missing or null Origin" },
   CROSS_SITE_NAVIGATION_LOGIN_BLOCKED: {
@@ -80,22 +82,31 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   503: "SERVICE_UNAVAILABLE",
 };
 
+/**
+ * Better Auth's codes that the table lists under another name: its admin
+ * plugin says `BANNED_USER` where the table says `USER_BANNED`.
+ */
+const ALIASES: Readonly<Record<string, ErrorCode>> = { BANNED_USER: "USER_BANNED" };
+
 /** Whether `code` is one of {@link ERROR_CODES}. */
 function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === "string" && Object.hasOwn(ERROR_CODES, code);
 }
 
 /**
- * The code to answer with: `code` when it is listed, otherwise the generic
- * code of `status`. The status of the answer is then the code's own.
+ * The code to answer with: `code` when it is listed (or is another name of
+ * a listed code), otherwise the generic code of `status`. The status of the
+ * answer is then the code's own.
  *
  * @example
  * ```ts
  * errorCodeFor(400, "SOMETHING_UNLISTED"); // "BAD_REQUEST"
+ * errorCodeFor(403, "BANNED_USER"); // "USER_BANNED"
  * ```
  */
 export function errorCodeFor(status: number, code?: unknown): ErrorCode {
   if (isErrorCode(code)) return code;
+  if (typeof code === "string" && Object.hasOwn(ALIASES, code)) return ALIASES[code] as ErrorCode;
   return STATUS_CODES[status] ?? (status >= 500 ? "INTERNAL_ERROR" : "BAD_REQUEST");
 }
 

@@ -60,6 +60,15 @@ const provoke: Record<Exclude<ErrorCode, "FORBIDDEN">, () => Promise<Response>> 
     await ageSession(rawToken(client.bearer), 3_600_000);
     return call("/api/auth/revoke-other-sessions", { ...json({}), headers: bearer(client.bearer) });
   },
+  ADMIN_ONLY: async () => {
+    const client = await signUp();
+    return callWith({ ADMIN_EMAILS: uniqueEmail("admin") }, "/api/auth/admin/list-users", { headers: bearer(client.bearer) });
+  },
+  USER_BANNED: async () => {
+    const client = await signUp();
+    await env.DB.prepare('UPDATE "user" SET banned = 1 WHERE id = ?').bind(client.userId).run();
+    return call("/api/auth/sign-in/email", json({ email: client.email, password: PASSWORD }));
+  },
   INVALID_EMAIL_OR_PASSWORD: () => call("/api/auth/sign-in/email", json({ email: uniqueEmail(), password: "not the password" })),
   EMAIL_NOT_VERIFIED: async () => {
     const email = uniqueEmail();
@@ -162,6 +171,8 @@ describe("the error table", () => {
       status: 403,
       body: { code: "FORBIDDEN", message: "Not for you" },
     });
+    const renamed = conforming(new APIError("FORBIDDEN", { code: "BANNED_USER", message: "Banned" }));
+    expect({ status: renamed.statusCode, body: renamed.body }).toEqual({ status: 403, body: { code: "USER_BANNED", message: "Banned" } });
     const moved = conforming(new APIError("UNAUTHORIZED", { code: "INVALID_TOKEN", message: "Invalid token" }));
     expect(moved.statusCode).toBe(ERROR_CODES.INVALID_TOKEN.status);
     expect(conforming(new APIError("UNPROCESSABLE_ENTITY", { message: "?" })).body).toMatchObject({ code: "BAD_REQUEST" });

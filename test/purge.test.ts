@@ -1,8 +1,10 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { createDb } from "../src/db/client";
 import { purgeExpired } from "../src/housekeeping/purge";
 import worker from "../src/index";
+import { SESSIONS_NOT_BEFORE, signOutSessionsBefore } from "../src/sessions/liveness";
 import { call, getSession, kvHasSession, rawToken, sessionRow, signIn, signUp } from "./helpers";
 
 async function expire(token: string) {
@@ -18,6 +20,10 @@ async function runCron() {
 }
 
 describe("cron purge", () => {
+  afterEach(async () => {
+    await env.DB.prepare("DELETE FROM auth_setting WHERE name = ?").bind(SESSIONS_NOT_BEFORE).run();
+  });
+
   it("deletes expired sessions and their KV copies, and keeps live ones", async () => {
     const client = await signUp();
     const expired = await signIn(client.email);
@@ -33,6 +39,22 @@ describe("cron purge", () => {
     }
     expect(await sessionRow(rawToken(client.bearer))).not.toBeNull();
     expect((await getSession({ bearer: client.bearer })).body?.user.id).toBe(client.userId);
+  });
+
+  it("deletes the sessions 'sign everyone out' ended, with their KV copies, and keeps newer ones", async () => {
+    const client = await signUp();
+    const older = await signIn(client.email);
+    await signOutSessionsBefore(createDb(env.DB), Date.now());
+    const newer = await signIn(client.email);
+
+    await runCron();
+
+    for (const gone of [client, older]) {
+      expect(await sessionRow(rawToken(gone.bearer))).toBeNull();
+      expect(await kvHasSession(rawToken(gone.bearer))).toBe(false);
+    }
+    expect(await sessionRow(rawToken(newer.bearer))).not.toBeNull();
+    expect(await kvHasSession(rawToken(newer.bearer))).toBe(true);
   });
 
   it("deletes expired verification rows and keeps pending ones", async () => {

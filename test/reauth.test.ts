@@ -1,7 +1,20 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { getRuntime } from "../src/runtime";
-import { ageSession, call, callIn, getSession, ORIGIN, PASSWORD, randomIp, rawToken, sessionCookie, sessionRow, signIn, signUp } from "./helpers";
+import {
+  ageSession,
+  call,
+  callIn,
+  getSession,
+  ORIGIN,
+  PASSWORD,
+  randomIp,
+  rawToken,
+  sessionCookie,
+  sessionRow,
+  signIn,
+  signUp,
+} from "./helpers";
 
 const MINUTE = 60_000;
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

@@ -8,12 +8,14 @@ import { waitUntil } from "cloudflare:workers";
 import type { BetterAuthAdvancedOptions } from "better-auth";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { betterAuth } from "better-auth/minimal";
+import { admin } from "better-auth/plugins/admin";
 import { bearer } from "better-auth/plugins/bearer";
 import { jwt } from "better-auth/plugins/jwt";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { surfacingFailures } from "../db/outage";
 import { schema } from "../db/schema";
+import { ERROR_CODES } from "../errors";
 import { betterAuthLog } from "../log";
 import { createMailer, resetPasswordMail, verificationMail } from "../mail";
 import type { SecondaryStorage } from "../sessions/kv-storage";
@@ -21,6 +23,7 @@ import { liveSessionsOnly } from "../sessions/liveness";
 import { JWT_KEY_ROTATION_SECONDS, retiringJwks } from "./jwt-keys";
 import { hashPassword, verifyPassword } from "./password";
 import { edgeSession } from "./plugin";
+import { ADMIN_ROLE, DEFAULT_ROLE } from "./plugin/admin";
 
 /** Hosts the development server answers on, on any port. */
 const LOCAL_HOSTS = ["localhost", "localhost:*", "127.0.0.1:*", "[::1]:*"];
@@ -121,6 +124,9 @@ export function createAuth({ env, config, db, storage }: AuthOptions) {
         // Signing a JWT on every get-session would cost every session check; ask /token instead.
         disableSettingJwtHeader: true,
       }),
+      // Users, their sessions and bans, for the admins of ADMIN_EMAILS. Who is an admin, which of its
+      // endpoints are offered, and handles instead of tokens are edgeSession's rules (plugin/admin.ts).
+      admin({ defaultRole: DEFAULT_ROLE, adminRoles: [ADMIN_ROLE], bannedUserMessage: ERROR_CODES.USER_BANNED.message }),
       // After bearer: its hooks hand out set-auth-token, which this plugin keeps from browsers.
       edgeSession({ config, db, limiter: env.RATE_LIMITER }),
     ],

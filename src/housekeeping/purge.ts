@@ -1,15 +1,16 @@
 /**
- * The cron job: removes expired or tombstoned sessions (and their KV copies),
- * expired verification rows, and user rows a failed sign-up left without a
- * password (`abandoned-users.ts`).
+ * The cron job: removes expired or tombstoned sessions and those "sign
+ * everyone out" ended (and their KV copies), expired verification rows, and
+ * user rows a failed sign-up left without a password (`abandoned-users.ts`).
  *
  * Rows go in batches so one run stays well inside a Worker's limits however
  * much has piled up; what a run leaves is picked up by the next one.
  */
-import { inArray, isNotNull, lt, or } from "drizzle-orm";
+import { inArray, isNotNull, lt, or, type SQL } from "drizzle-orm";
 import { createDb } from "../db/client";
 import { session, verification } from "../db/schema";
 import { KV_PREFIX } from "../sessions/kv-storage";
+import { sessionsNotBefore } from "../sessions/liveness";
 import { purgeAbandonedUsers } from "./abandoned-users";
 
 /** Rows per D1 statement: under D1's 100 bound-parameter limit. */
@@ -24,7 +25,8 @@ export interface PurgeResult {
 }
 
 /**
- * Deletes what has expired as of `now` (epoch milliseconds).
+ * Deletes what has expired as of `now` (epoch milliseconds), and the
+ * sessions created before `sessions_not_before`.
  *
  * @example
  * ```ts
@@ -34,12 +36,15 @@ export interface PurgeResult {
 export async function purgeExpired(env: Env, now: number = Date.now()): Promise<PurgeResult> {
   const db = createDb(env.DB);
   const cutoff = new Date(now);
+  const notBefore = await sessionsNotBefore(db);
+  const ended: SQL[] = [lt(session.expiresAt, cutoff), isNotNull(session.deletedAt)];
+  if (notBefore > 0) ended.push(lt(session.createdAt, new Date(notBefore)));
 
   const sessions = await inBatches(async () => {
     const stale = await db
       .select({ id: session.id, token: session.token })
       .from(session)
-      .where(or(lt(session.expiresAt, cutoff), isNotNull(session.deletedAt)))
+      .where(or(...ended))
       .limit(BATCH_SIZE);
     if (stale.length === 0) return 0;
     // KV first: a KV copy without its row would still answer for the session.

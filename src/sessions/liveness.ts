@@ -53,6 +53,29 @@ export async function sessionsNotBefore(db: Db): Promise<number> {
   return row?.value ?? 0;
 }
 
+/**
+ * Signs out every session created before `at` (epoch ms): stores it as
+ * `sessions_not_before`, never moving it back. Returns the stored time.
+ *
+ * @example
+ * ```ts
+ * await signOutSessionsBefore(db, Date.now());
+ * ```
+ */
+export async function signOutSessionsBefore(db: Db, at: number): Promise<number> {
+  const [row] = await surfaced(
+    db
+      .insert(authSetting)
+      .values({ name: SESSIONS_NOT_BEFORE, value: at })
+      .onConflictDoUpdate({
+        target: authSetting.name,
+        set: { value: sql`max(${authSetting.value}, excluded.value)`, updatedAt: new Date() },
+      })
+      .returning({ value: authSetting.value }),
+  );
+  return row?.value ?? at;
+}
+
 type SessionRow = { deletedAt?: Date | null; createdAt?: Date | string | number };
 
 /**

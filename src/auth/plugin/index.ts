@@ -10,6 +10,7 @@ import { ERROR_CODES } from "../../errors";
 import { rateLimitHooks } from "../../rate-limit";
 import type { LimiterNamespace } from "../../rate-limit/limiter";
 import { clearAbandonedSignUp, passwordToDeleteUser } from "./account";
+import { adminRevokeByHandle, adminSessionHandles, adminsOnly } from "./admin";
 import { apiClientSignIn, bearerDelivery } from "./api-clients";
 import { credentialKeysOf, sessionReader } from "./context";
 import { fieldLimits } from "./fields";
@@ -21,6 +22,7 @@ import { reauthenticate, recentAuthentication } from "./reauth";
 import { redirectTargets } from "./redirects";
 import { previousSecretCredentials } from "./secrets";
 import { confirmSessionReads, sessionEndpoints, withoutSessionToken } from "./sessions";
+import { signEveryoneOut } from "./sign-everyone-out";
 
 export interface EdgeSessionOptions {
   config: Config;
@@ -41,6 +43,8 @@ const PLUGIN_ERROR_CODES = Object.fromEntries(
       "TOO_MANY_EMAILS",
       "RATE_LIMITER_UNAVAILABLE",
       "SERVICE_UNAVAILABLE",
+      "ADMIN_ONLY",
+      "USER_BANNED",
     ] as const
   ).map((code) => [code, { code, message: ERROR_CODES[code].message }]),
 ) as { [K in PluginErrorCode]: { readonly code: K; message: string } };
@@ -52,7 +56,19 @@ type PluginErrorCode =
   | "TOO_MANY_ATTEMPTS"
   | "TOO_MANY_EMAILS"
   | "RATE_LIMITER_UNAVAILABLE"
-  | "SERVICE_UNAVAILABLE";
+  | "SERVICE_UNAVAILABLE"
+  | "ADMIN_ONLY"
+  | "USER_BANNED";
+
+/** Ending other sessions, and an admin's actions on sessions, need a recent authentication (`reauth.ts`). */
+const REAUTH_PATHS = [
+  "/revoke-other-sessions",
+  "/revoke-sessions",
+  "/admin/revoke-user-session",
+  "/admin/revoke-user-sessions",
+  "/admin/ban-user",
+  "/admin/revoke-all-sessions",
+];
 
 /**
  * The Worker's Better Auth plugin.
@@ -73,7 +89,7 @@ export function edgeSession(options: EdgeSessionOptions) {
     // The operator's tombstone: Better Auth reads it with the row (so a tombstoned session is gone
     // for it too, `sessions/liveness.ts`), never writes it, and never shows it.
     schema: { session: { fields: { deletedAt: { type: "date", required: false, input: false, returned: false } } } },
-    endpoints: { ...sessionEndpoints(options.config), reauthenticate },
+    endpoints: { ...sessionEndpoints(options.config), reauthenticate, revokeAllSessions: signEveryoneOut(options.db) },
     hooks: {
       // The lockout begins an attempt that only an after hook settles: no hook after it may throw.
       before: [
@@ -84,11 +100,21 @@ export function edgeSession(options: EdgeSessionOptions) {
         apiClientSignIn,
         fieldLimits,
         passwordToDeleteUser,
-        recentAuthentication(["/revoke-other-sessions", "/revoke-sessions"], options.config, readSession),
+        adminsOnly(options.config, readSession),
+        recentAuthentication(REAUTH_PATHS, options.config, readSession),
+        adminRevokeByHandle,
         ...rateLimits.before,
         clearAbandonedSignUp(options.db),
       ],
-      after: [outageIsUnavailable, conformingErrors, ...rateLimits.after, bearerDelivery, withoutSessionToken, cacheControl],
+      after: [
+        outageIsUnavailable,
+        conformingErrors,
+        ...rateLimits.after,
+        bearerDelivery,
+        withoutSessionToken,
+        adminSessionHandles,
+        cacheControl,
+      ],
     },
     ...httpConventions(),
   } satisfies BetterAuthPlugin;

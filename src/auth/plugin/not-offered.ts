@@ -1,7 +1,9 @@
 /**
  * Better Auth endpoints this service does not offer: social accounts, email
- * change, and verify-password, a password oracle outside the account
- * lockout. They answer `404 NOT_FOUND`, over HTTP and through `auth.api.*`.
+ * change, verify-password (a password oracle outside the account lockout),
+ * and the admin plugin's endpoints beyond users, sessions and bans
+ * (docs/administration.md). They answer `404 NOT_FOUND`, over HTTP and
+ * through `auth.api.*`.
  */
 import { createAuthMiddleware } from "better-auth/api";
 import { apiError } from "../../errors";
@@ -21,6 +23,17 @@ export const NOT_OFFERED = new Set([
   "/get-access-token",
   "/refresh-token",
   "/delete-user/callback",
+  // Acting as another user: a session of theirs that the user never signed in to.
+  "/admin/impersonate-user",
+  "/admin/stop-impersonating",
+  // Accounts, roles and passwords are the users' own and ADMIN_EMAILS's, not an admin's to set.
+  "/admin/create-user",
+  "/admin/set-role",
+  "/admin/set-user-password",
+  "/admin/update-user",
+  "/admin/remove-user",
+  // Answers from Better Auth's role statements (impersonation, user creation, ...), not from what is offered here.
+  "/admin/has-permission",
 ]);
 
 /** Refuses calls to the endpoints in {@link NOT_OFFERED} (HTTP requests are refused before routing, in `http.ts`). */
