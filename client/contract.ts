@@ -149,6 +149,8 @@ export interface SessionRecord {
   updatedAt: Date;
   ipAddress?: string | null;
   userAgent?: string | null;
+  /** Where it signed in from, "City, Country" as Cloudflare located the address, when known. */
+  place?: string | null;
 }
 
 export interface ValidatedSession {

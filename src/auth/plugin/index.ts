@@ -18,6 +18,7 @@ import { cacheControl, httpConventions } from "./http";
 import { sessionLifetimes } from "./lifetimes";
 import { notOffered } from "./not-offered";
 import { conformingErrors, outageIsUnavailable } from "./outages";
+import { PLACE_FIELD, withPlaces } from "./places";
 import { reauthenticate, recentAuthentication } from "./reauth";
 import { redirectTargets } from "./redirects";
 import { previousSecretCredentials } from "./secrets";
@@ -85,10 +86,17 @@ export function edgeSession(options: EdgeSessionOptions) {
   return {
     id: "edge-session",
     $ERROR_CODES: PLUGIN_ERROR_CODES,
-    init: (context) => ({ options: { databaseHooks: { session: sessionLifetimes(options.config, context) } } }),
-    // The operator's tombstone: Better Auth reads it with the row (so a tombstoned session is gone
-    // for it too, `sessions/liveness.ts`), never writes it, and never shows it.
-    schema: { session: { fields: { deletedAt: { type: "date", required: false, input: false, returned: false } } } },
+    init: (context) => ({ options: { databaseHooks: { session: withPlaces(sessionLifetimes(options.config, context)) } } }),
+    schema: {
+      session: {
+        fields: {
+          // The operator's tombstone: Better Auth reads it with the row (so a tombstoned session is gone
+          // for it too, `sessions/liveness.ts`), never writes it, and never shows it.
+          deletedAt: { type: "date", required: false, input: false, returned: false },
+          ...PLACE_FIELD,
+        },
+      },
+    },
     endpoints: { ...sessionEndpoints(options.config), reauthenticate, revokeAllSessions: signEveryoneOut(options.db) },
     hooks: {
       // The lockout begins an attempt that only an after hook settles: no hook after it may throw.
