@@ -16,6 +16,7 @@ import { credentialKeysOf, sessionReader } from "./context";
 import { fieldLimits } from "./fields";
 import { cacheControl, httpConventions } from "./http";
 import { sessionLifetimes } from "./lifetimes";
+import { mailLinksToPages } from "./mail-links";
 import { notOffered } from "./not-offered";
 import { conformingErrors, outageIsUnavailable } from "./outages";
 import { PLACE_FIELD, withPlaces } from "./places";
@@ -104,6 +105,7 @@ export function edgeSession(options: EdgeSessionOptions) {
         previousSecretCredentials(keysOf),
         notOffered,
         confirmSessionReads,
+        mailLinksToPages,
         redirectTargets,
         apiClientSignIn,
         fieldLimits,
