@@ -31,6 +31,8 @@ export interface PageRoute {
   summary: string;
   /** The API endpoint a form is sent on to (below `/api/auth`), and the form's fields: its body's names. */
   api?: { path: string; fields: string[] };
+  /** Fields of the page's own, with what they say. */
+  extra?: Record<string, string>;
   handler: Handler;
 }
 
@@ -112,6 +114,7 @@ export const PAGE_ROUTES: PageRoute[] = [
     path: "/account/reauthenticate",
     summary: "Confirm the password, then end the session(s) that asked for it",
     api: { path: "/reauthenticate", fields: ["password"] },
+    extra: { next: '"end" or "end-others": the action to finish', token: "The handle of the session to end" },
     handler: reauthenticate,
   },
   { method: "POST", path: "/account/sign-out", summary: "Sign out", api: { path: "/sign-out", fields: [] }, handler: signOut },

@@ -20,10 +20,12 @@ export interface LayoutProps {
   error?: PageError;
   /** A wider column (the account page). */
   wide?: boolean;
+  /** A script of the page's own, after the pages' one. */
+  script?: string;
 }
 
 /** The document around a page's content. */
-export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, appName, accentColor, nonce, error, wide, children }) => (
+export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, appName, accentColor, nonce, error, wide, script, children }) => (
   <html lang="en">
     <head>
       <meta charset="utf-8" />
@@ -39,7 +41,7 @@ export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, appName, acc
         <h1>{title}</h1>
         {children}
       </main>
-      <script nonce={nonce}>{raw(PAGE_SCRIPT)}</script>
+      <script nonce={nonce}>{raw(PAGE_SCRIPT + (script ?? ""))}</script>
     </body>
   </html>
 );

@@ -10,6 +10,7 @@ for (const time of document.querySelectorAll("time[data-local]")) {
 }
 document.addEventListener("submit", (event) => {
   const form = event.target;
+  if (event.defaultPrevented) return;
   if (form.dataset.sending) return event.preventDefault();
   form.dataset.sending = "true";
   for (const button of form.querySelectorAll("button")) button.setAttribute("aria-disabled", "true");

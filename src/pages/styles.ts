@@ -64,5 +64,15 @@ ul.sessions li{border-top:1px solid var(--line);padding:1rem 0}
 ul.sessions li:first-child{border-top:0;padding-top:0}
 ul.sessions h3{font-size:1rem;margin:0 0 .4rem}
 ul.sessions dl.facts{font-size:.92rem;margin-bottom:.6rem}
+textarea{width:100%;min-height:6rem;padding:.5rem .75rem;font:.9rem/1.4 ui-monospace,monospace;color:inherit;background:var(--surface);
+border:1px solid var(--field);border-radius:.5rem}
+code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9em}
+pre{overflow:auto;background:var(--bg);border:1px solid var(--line);padding:.75rem;border-radius:.5rem;margin:0 0 1rem;white-space:pre-wrap}
+details{border-top:1px solid var(--line);padding:.6rem 0}
+summary{cursor:pointer;overflow-wrap:anywhere}
+.method{display:inline-block;min-width:3.5rem;font-weight:700}
+table{border-collapse:collapse;width:100%;margin:0 0 1rem;font-size:.92rem}
+caption{text-align:left}
+th,td{text-align:left;border-bottom:1px solid var(--line);padding:.3rem .5rem .3rem 0;vertical-align:top}
 `;
 }
