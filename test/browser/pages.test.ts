@@ -1,0 +1,110 @@
+/**
+ * Every page, in light and in dark: an axe-core scan (no serious or critical
+ * violation) and a screenshot in artifacts/browser/screenshots/. With
+ * DOCS_SCREENSHOTS=1 it also writes the small ones docs/ shows.
+ */
+import path from "node:path";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Device, expectAccessible, launchChromium, mailedLink, newDevice, PASSWORD, screenshot, submit, uniqueEmail } from "./support";
+
+/** A page in a state; `signedIn` ones are seen by a device with a session, the others by one without. */
+type State = { name: string; path?: string; act?: (device: Device) => Promise<void>; signedIn?: boolean };
+
+const email = uniqueEmail("pages");
+let resetLink = "";
+
+/** Each page in each state worth seeing; `act` gets there when a URL alone does not. */
+const STATES: State[] = [
+  { name: "sign-up", path: "/sign-up" },
+  { name: "sign-in", path: "/sign-in" },
+  {
+    name: "sign-in-error",
+    act: async ({ page }) => {
+      await page.goto("/sign-in?notice=signed-out");
+      await page.fill("#email", email);
+      await page.fill("#password", "not the password");
+      await submit(page, "button[type=submit]");
+    },
+  },
+  { name: "forgot-password", path: "/forgot-password" },
+  { name: "forgot-password-sent", path: "/forgot-password?notice=sent" },
+  { name: "reset-password", act: async ({ page }) => void (await page.goto(resetLink)) },
+  { name: "reset-password-expired", path: "/reset-password?error=INVALID_TOKEN" },
+  { name: "verify-email-verified", path: "/verify-email?verified=1" },
+  { name: "verify-email-expired", path: "/verify-email?verified=1&error=TOKEN_EXPIRED" },
+  { name: "verify-email-sent", path: "/verify-email?notice=sent" },
+  { name: "account", path: "/account", signedIn: true },
+  {
+    name: "account-error",
+    signedIn: true,
+    act: async ({ page }) => {
+      await page.goto("/account");
+      await page.fill("#currentPassword", "not the password");
+      await page.fill("#newPassword", "another long password");
+      await submit(page, "section[aria-labelledby=password-title] button[type=submit]");
+    },
+  },
+  { name: "api-reference", path: "/api/reference", signedIn: true },
+];
+
+describe("every page, light and dark", () => {
+  let browser: Browser;
+  const devices: Record<string, Device> = {};
+  const guests: Record<string, Device> = {};
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    for (const scheme of ["light", "dark"] as const) {
+      devices[scheme] = await newDevice(browser, { colorScheme: scheme });
+      guests[scheme] = await newDevice(browser, { colorScheme: scheme });
+    }
+    const setup = devices.light as Device;
+    // A verified person, signed in on both devices, with a reset link waiting.
+    await setup.page.goto("/sign-up");
+    await setup.page.fill("#name", "Grace Hopper");
+    await setup.page.fill("#email", email);
+    await setup.page.fill("#password", PASSWORD);
+    await submit(setup.page, "button[type=submit]");
+    await setup.page.goto(await mailedLink(email, "verify-email"));
+    for (const device of Object.values(devices)) {
+      await device.page.goto("/sign-in");
+      await device.page.fill("#email", email);
+      await device.page.fill("#password", PASSWORD);
+      await submit(device.page, "button[type=submit]");
+    }
+    await setup.page.request.post("/forgot-password", { form: { email }, headers: { origin: new URL(setup.page.url()).origin } });
+    resetLink = await mailedLink(email, "reset-password");
+  });
+
+  afterAll(async () => {
+    expect([...Object.values(devices), ...Object.values(guests)].flatMap((device) => device.refusals)).toEqual([]);
+    await browser?.close();
+  });
+
+  for (const state of STATES) {
+    for (const scheme of ["light", "dark"] as const) {
+      it(`${state.name} (${scheme}) has no serious or critical axe violation`, async () => {
+        const device = (state.signedIn ? devices : guests)[scheme] as Device;
+        if (state.act) await state.act(device);
+        else await device.page.goto(state.path as string);
+        await screenshot(device.page, `${state.name}-${scheme}`);
+        await expectAccessible(device.page, state.name);
+      });
+    }
+  }
+
+  it.runIf(process.env.DOCS_SCREENSHOTS === "1")("writes the screenshots docs/ shows", async () => {
+    const docs = path.resolve(import.meta.dirname, "../../docs/screenshots");
+    for (const [scheme, name, target] of [
+      ["light", "sign-in", "/sign-in"],
+      ["dark", "account", "/account"],
+    ] as const) {
+      const page = await browser.newPage({ viewport: { width: 560, height: 760 }, colorScheme: scheme });
+      await page.context().addCookies(await (devices[scheme] as Device).context.cookies());
+      await page.goto(new URL(target, (devices[scheme] as Device).page.url()).href);
+      await page.screenshot({ path: path.join(docs, `${name}-${scheme}.png`) });
+      await page.close();
+    }
+  });
+});
