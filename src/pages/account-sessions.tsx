@@ -8,7 +8,7 @@
 import type { FC } from "hono/jsx";
 import type { PageError } from "./api";
 import { deviceName } from "./devices";
-import { ErrorMessage, Field, Hidden, PostForm } from "./layout";
+import { ErrorMessage, Field, Hidden, PostForm, Username } from "./layout";
 
 /** A session as `GET /api/auth/list-sessions` lists it: `token` is a handle (`sh_…`), never a credential. */
 export interface ListedSession {
@@ -80,7 +80,12 @@ const SessionItem: FC<{ session: ListedSession }> = ({ session }) => {
 };
 
 /** The sessions section. */
-export const Sessions: FC<{ sessions: ListedSession[]; error?: PageError; pending?: Pending }> = ({ sessions, error, pending }) => {
+export const Sessions: FC<{ sessions: ListedSession[]; email: string; error?: PageError; pending?: Pending }> = ({
+  sessions,
+  email,
+  error,
+  pending,
+}) => {
   const ordered = [...sessions].sort((a, b) => Number(!!b.current) - Number(!!a.current) || b.updatedAt.localeCompare(a.updatedAt));
   return (
     <section class="card" aria-labelledby="sessions-title">
@@ -89,6 +94,7 @@ export const Sessions: FC<{ sessions: ListedSession[]; error?: PageError; pendin
       {pending ? (
         <PostForm action="/account/reauthenticate">
           <Hidden fields={{ next: pending.next, token: pending.token }} />
+          <Username email={email} />
           <Field
             id="reauth-password"
             name="password"

@@ -10,7 +10,7 @@ import type { SessionUser } from "../types";
 import { type ListedSession, type Pending, Sessions } from "./account-sessions";
 import { type ApiAnswer, callApi, type PageError } from "./api";
 import type { PageEnv } from "./headers";
-import { ErrorMessage, Field, Hidden, Layout, Notice, PostForm } from "./layout";
+import { ErrorMessage, Field, Hidden, Layout, Notice, PostForm, Username } from "./layout";
 import { frame, render, seeOther } from "./respond";
 import { pageSession } from "./session";
 
@@ -71,6 +71,7 @@ const Account: FC<AccountProps> = ({ user, sessions, notice, error, section, pen
         <h2 id="password-title">Change your password</h2>
         {passwordError ? <ErrorMessage error={passwordError} /> : null}
         <PostForm action="/account/password">
+          <Username email={user.email} />
           <Field
             name="currentPassword"
             label="Current password"
@@ -97,7 +98,7 @@ const Account: FC<AccountProps> = ({ user, sessions, notice, error, section, pen
         </PostForm>
       </section>
 
-      <Sessions sessions={sessions} error={errorIn("sessions")} pending={pending} />
+      <Sessions sessions={sessions} email={user.email} error={errorIn("sessions")} pending={pending} />
 
       {/* Recent security activity (sign-ins, password changes) belongs here once an activity log records them. */}
 
@@ -106,6 +107,7 @@ const Account: FC<AccountProps> = ({ user, sessions, notice, error, section, pen
         {errorIn("delete") ? <ErrorMessage error={error as PageError} /> : null}
         <p>This deletes your account and signs out every session. It cannot be undone.</p>
         <PostForm action="/account/delete">
+          <Username email={user.email} />
           <Field
             id="delete-password"
             name="password"

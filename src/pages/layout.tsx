@@ -136,6 +136,12 @@ export const PostForm: FC<PropsWithChildren<{ action: string; class?: string }>>
   </form>
 );
 
+/**
+ * The account's address for password managers, in a form that asks only for
+ * a password: not shown, not sent (it has no name).
+ */
+export const Username: FC<{ email: string }> = ({ email }) => <input type="email" autocomplete="username" value={email} hidden readonly />;
+
 /** Hidden inputs, skipping empty values. */
 export const Hidden: FC<{ fields: Record<string, string | undefined> }> = ({ fields }) => (
   <>{Object.entries(fields).map(([name, value]) => (value ? <input type="hidden" name={name} value={value} /> : null))}</>
