@@ -12,6 +12,7 @@ import { type Device, expectAccessible, launchChromium, mailedLink, newDevice, P
 type State = { name: string; path?: string; act?: (device: Device) => Promise<void>; signedIn?: boolean };
 
 const email = uniqueEmail("pages");
+const IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1";
 let resetLink = "";
 
 /** Each page in each state worth seeing; `act` gets there when a URL alone does not. */
@@ -56,7 +57,8 @@ describe("every page, light and dark", () => {
   beforeAll(async () => {
     browser = await launchChromium();
     for (const scheme of ["light", "dark"] as const) {
-      devices[scheme] = await newDevice(browser, { colorScheme: scheme });
+      // Two devices that tell apart in the sessions list.
+      devices[scheme] = await newDevice(browser, { colorScheme: scheme, userAgent: scheme === "light" ? IPHONE : undefined });
       guests[scheme] = await newDevice(browser, { colorScheme: scheme });
     }
     const setup = devices.light as Device;
@@ -96,15 +98,16 @@ describe("every page, light and dark", () => {
 
   it.runIf(process.env.DOCS_SCREENSHOTS === "1")("writes the screenshots docs/ shows", async () => {
     const docs = path.resolve(import.meta.dirname, "../../docs/screenshots");
-    for (const [scheme, name, target] of [
-      ["light", "sign-in", "/sign-in"],
-      ["dark", "account", "/account"],
-    ] as const) {
-      const page = await browser.newPage({ viewport: { width: 560, height: 760 }, colorScheme: scheme });
-      await page.context().addCookies(await (devices[scheme] as Device).context.cookies());
-      await page.goto(new URL(target, (devices[scheme] as Device).page.url()).href);
-      await page.screenshot({ path: path.join(docs, `${name}-${scheme}.png`) });
-      await page.close();
-    }
+    const origin = new URL((devices.light as Device).page.url()).origin;
+    // The sign-in form, signed out, in light; the sessions of the account page in dark.
+    const signIn = await browser.newPage({ viewport: { width: 480, height: 520 }, colorScheme: "light" });
+    await signIn.goto(`${origin}/sign-in`);
+    await signIn.screenshot({ path: path.join(docs, "sign-in-light.png") });
+    await signIn.close();
+    const account = await browser.newPage({ viewport: { width: 560, height: 900 }, colorScheme: "dark" });
+    await account.context().addCookies(await (devices.dark as Device).context.cookies());
+    await account.goto(`${origin}/account`);
+    await account.locator("section[aria-labelledby=sessions-title]").screenshot({ path: path.join(docs, "sessions-dark.png") });
+    await account.close();
   });
 });
