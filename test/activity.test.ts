@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { getRuntime } from "../src/runtime";
 import { CHROME_MAC, type EventRow, eventsWhen, LISBON, NEW_YORK } from "./activity-helpers";
 import { type Client, call, callIn, latestMail, PASSWORD, rawToken, sessionRow, signIn, signUp, uniqueEmail } from "./helpers";
 
@@ -101,10 +102,23 @@ describe("where and on what a session lives", () => {
     expect(await sessionRow(rawToken(token))).toMatchObject({ country: "PT", device: "curl 8" });
   });
 
-  it("records nothing where Cloudflare gave nothing (auth.api calls with headers only)", async () => {
+  it("records nothing where Cloudflare gave nothing; auth.api calls record it when given the request", async () => {
     const client = await signUp();
     const row = await env.DB.prepare("SELECT country, city, device FROM session WHERE token = ?").bind(rawToken(client.bearer)).first();
     expect(row).toEqual({ country: null, city: null, device: null });
+
+    const { auth } = getRuntime(env);
+    const body = { email: client.email, password: PASSWORD };
+    const headers = new Headers({ "cf-connecting-ip": "198.18.0.9", "user-agent": CHROME_MAC });
+    const withHeaders = await auth.api.signInEmail({ body, headers });
+    // Given the request, Better Auth answers with a Response, as auth.handler does.
+    const request = new Request("https://auth.example.com/api/auth/sign-in/email", { method: "POST", headers, cf: LISBON });
+    const withRequest = (await auth.api.signInEmail({ body, request })) as unknown as Response;
+    expect(await sessionRow(rawToken(withHeaders.token))).toMatchObject({ country: null, device: "Chrome 131 on macOS" });
+    expect(await sessionRow(rawToken(withRequest.headers.get("set-auth-token") ?? ""))).toMatchObject({
+      country: "PT",
+      device: "Chrome 131 on macOS",
+    });
   });
 });
 
