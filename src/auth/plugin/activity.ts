@@ -11,9 +11,8 @@ import { type ActivityLog, occasionOf } from "../../activity/events";
 import { whereabouts } from "../../activity/where";
 import type { Config } from "../../config";
 import { bodyString, type Hook, type HookContext } from "./context";
+import type { SessionHooks } from "./database-hooks";
 import { type EndedSession, sessionEnd } from "./session-ends";
-
-type SessionHooks = NonNullable<NonNullable<BetterAuthOptions["databaseHooks"]>["session"]>;
 
 /** The answers to a sign-in that count as a failed sign-in: a wrong password, and a right one that gave no session. */
 const FAILED_SIGN_IN = new Set(["INVALID_EMAIL_OR_PASSWORD", "EMAIL_NOT_VERIFIED", "USER_BANNED"]);
@@ -26,6 +25,11 @@ function errorCode(returned: unknown): string | undefined {
   if (!isAPIError(returned)) return undefined;
   const code = (returned.body as { code?: unknown } | undefined)?.code;
   return typeof code === "string" ? code : "";
+}
+
+/** `fields` without those that are `null` or `undefined`. */
+function defined(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== null && value !== undefined));
 }
 
 /** A successful answer's session (Better Auth's new session of the call), or `undefined`. */
@@ -59,20 +63,16 @@ export function securityActivity(activity: ActivityLog, config: Pick<Config, "se
         if (!end) return;
         const detail =
           end.type === "session-revoked"
-            ? {
+            ? defined({
                 by: end.by,
                 bySessionId: end.by === "other-session" ? caller?.session.id : undefined,
                 adminId: end.by === "admin" ? caller?.user.id : undefined,
-                device: ended.device ?? undefined,
-                country: ended.country ?? undefined,
-              }
+                device: ended.device,
+                country: ended.country,
+              })
             : null;
-        activity.record(occasionOf(ctx, ctx?.context.runInBackground ?? context.runInBackground), {
-          type: end.type,
-          userId: ended.userId,
-          sessionId: ended.id,
-          detail: detail && (JSON.parse(JSON.stringify(detail)) as Record<string, unknown>),
-        });
+        const background = ctx?.context.runInBackground ?? context.runInBackground;
+        activity.record(occasionOf(ctx, background), { type: end.type, userId: ended.userId, sessionId: ended.id, detail });
       },
     },
   });
