@@ -27,11 +27,11 @@ export async function eventRows(userId: string): Promise<EventRow[]> {
 
 /**
  * The user's events once `done` holds for them (events are written after
- * the response, through waitUntil); throws with what there was after two seconds.
+ * the response, through waitUntil); throws with what there was after ten seconds.
  */
 export async function eventsWhen(userId: string, done: (rows: EventRow[]) => boolean): Promise<EventRow[]> {
   let rows: EventRow[] = [];
-  const deadline = Date.now() + 2_000;
+  const deadline = Date.now() + 10_000;
   for (;;) {
     rows = await eventRows(userId);
     if (done(rows)) return rows;
