@@ -109,6 +109,14 @@ export interface Config {
   mailTransport: "outbox" | "send_email";
   /** Sender address of verification and reset mail. */
   mailFrom: string;
+  /** Days the security events are kept before the purge deletes them (`AUTH_EVENT_RETENTION_DAYS`). @default 90 */
+  authEventRetentionDays: number;
+  /**
+   * Days a device (its label without version, and its country) stays known to an
+   * account after a sign-in from it: a sign-in from one not seen within them mails the
+   * user (`NEW_DEVICE_WINDOW_DAYS`). @default 90
+   */
+  newDeviceWindowDays: number;
   rateLimit: RateLimitConfig;
   /** The name the account pages show (`APP_NAME`, at most 64 characters). @default "Account" */
   appName: string;
@@ -183,6 +191,8 @@ export function readConfig(env: Env): Config {
     requireEmailVerification: flag("REQUIRE_EMAIL_VERIFICATION", env.REQUIRE_EMAIL_VERIFICATION, true),
     mailTransport,
     mailFrom: env.MAIL_FROM || "no-reply@localhost",
+    authEventRetentionDays: integer("AUTH_EVENT_RETENTION_DAYS", env.AUTH_EVENT_RETENTION_DAYS, 90),
+    newDeviceWindowDays: integer("NEW_DEVICE_WINDOW_DAYS", env.NEW_DEVICE_WINDOW_DAYS, 90),
     rateLimit: {
       enabled: flag("RATE_LIMIT_ENABLED", env.RATE_LIMIT_ENABLED, true),
       credentials: rule("credentials", "RATE_LIMIT_CREDENTIALS", env.RATE_LIMIT_CREDENTIALS, "10/60"),

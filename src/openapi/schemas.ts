@@ -28,7 +28,14 @@ const SESSION_PROPERTIES: Schema = {
   updatedAt: { type: "string", format: "date-time", description: "When it was last renewed: its last use, to within SESSION_UPDATE_AGE" },
   ipAddress: { type: ["string", "null"] },
   userAgent: { type: ["string", "null"] },
-  place: { type: ["string", "null"], description: '"City, Country" of the sign-in, as Cloudflare located its address' },
+  country: { type: ["string", "null"], description: "ISO 3166-1 country of the sign-in, as Cloudflare located its address" },
+  region: { type: ["string", "null"] },
+  city: { type: ["string", "null"] },
+  colo: { type: ["string", "null"], description: "The Cloudflare data centre that received the sign-in" },
+  timezone: { type: ["string", "null"], description: "IANA timezone" },
+  asn: { type: ["integer", "null"], description: "The client network's autonomous system number" },
+  asOrganization: { type: ["string", "null"] },
+  device: { type: ["string", "null"], description: 'A label from the User-Agent, e.g. "Chrome 131 on macOS"' },
   impersonatedBy: { type: ["string", "null"], description: "Always null: impersonation is not offered" },
 };
 

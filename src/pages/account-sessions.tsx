@@ -6,8 +6,8 @@
  * password (`POST /api/auth/reauthenticate`) and then finishes the action.
  */
 import type { FC } from "hono/jsx";
+import { deviceLabel } from "../activity/device";
 import type { PageError } from "./api";
-import { deviceName } from "./devices";
 import { ErrorMessage, Field, Hidden, PostForm, Username } from "./layout";
 
 /** A session as `GET /api/auth/list-sessions` lists it: `token` is a handle (`sh_…`), never a credential. */
@@ -16,7 +16,10 @@ export interface ListedSession {
   token: string;
   ipAddress?: string | null;
   userAgent?: string | null;
-  place?: string | null;
+  /** Where and on what it signed in (`activity/where.ts`). */
+  device?: string | null;
+  city?: string | null;
+  country?: string | null;
   createdAt: string;
   updatedAt: string;
   current?: boolean;
@@ -39,8 +42,25 @@ export const Time: FC<{ value: string }> = ({ value }) => {
   );
 };
 
+const countries = new Intl.DisplayNames(["en"], { type: "region", fallback: "code" });
+
+/**
+ * "City, Country" of a session's sign-in, or `null` when Cloudflare did not locate it.
+ *
+ * @example
+ * ```ts
+ * placeName({ city: "Lisbon", country: "PT" }); // "Lisbon, Portugal"
+ * ```
+ */
+export function placeName(session: Pick<ListedSession, "city" | "country">): string | null {
+  const code = session.country && /^[A-Z]{2}$/.test(session.country) ? session.country : "";
+  // T1 is Tor, XX unknown: no country to name.
+  const country = code && code !== "T1" && code !== "XX" ? (countries.of(code) ?? code) : "";
+  return [session.city, country].filter(Boolean).join(", ") || null;
+}
+
 const SessionItem: FC<{ session: ListedSession }> = ({ session }) => {
-  const device = deviceName(session.userAgent);
+  const device = session.device ?? deviceLabel(session.userAgent) ?? "Unknown device";
   return (
     <li>
       <h3>
@@ -49,7 +69,7 @@ const SessionItem: FC<{ session: ListedSession }> = ({ session }) => {
       </h3>
       <dl class="facts">
         <dt>Place</dt>
-        <dd>{session.place ?? "Unknown"}</dd>
+        <dd>{placeName(session) ?? "Unknown"}</dd>
         <dt>IP address</dt>
         <dd>{session.ipAddress ?? "Unknown"}</dd>
         <dt>Signed in</dt>

@@ -54,7 +54,7 @@ export async function callApi<T = unknown>(
     method: init.body ? "POST" : "GET",
     headers,
     body: init.body ? JSON.stringify(init.body) : undefined,
-    // The place a new session records (auth/plugin/places.ts).
+    // Where a new session signed in from (activity/where.ts).
     cf: c.req.raw.cf as RequestInit["cf"],
   });
   const response = await getRuntime(c.env).auth.handler(request);

@@ -12,7 +12,8 @@ import { type Device, expectAccessible, launchChromium, mailedLink, newDevice, P
 type State = { name: string; path?: string; act?: (device: Device) => Promise<void>; signedIn?: boolean };
 
 const email = uniqueEmail("pages");
-const IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1";
+const IPHONE =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1";
 let resetLink = "";
 
 /** Each page in each state worth seeing; `act` gets there when a URL alone does not. */
