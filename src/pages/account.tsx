@@ -6,7 +6,9 @@
  */
 import type { Context } from "hono";
 import type { FC } from "hono/jsx";
+import type { SecurityEventsPage } from "../../client/contract";
 import type { SessionUser } from "../types";
+import { Activity, type ListedEvent, RECENT_EVENTS } from "./account-activity";
 import { type ListedSession, type Pending, Sessions } from "./account-sessions";
 import { type ApiAnswer, callApi, type PageError } from "./api";
 import type { PageEnv } from "./headers";
@@ -29,13 +31,14 @@ const NOTICES: Record<string, string> = {
 interface AccountProps extends ReturnType<typeof frame> {
   user: SessionUser;
   sessions: ListedSession[];
+  events: ListedEvent[] | null;
   notice?: string;
   error?: PageError;
   section?: Section;
   pending?: Pending;
 }
 
-const Account: FC<AccountProps> = ({ user, sessions, notice, error, section, pending, ...layout }) => {
+const Account: FC<AccountProps> = ({ user, sessions, events, notice, error, section, pending, ...layout }) => {
   const errorIn = (name: Section) => (section === name ? error : undefined);
   const passwordError = errorIn("password");
   return (
@@ -100,7 +103,7 @@ const Account: FC<AccountProps> = ({ user, sessions, notice, error, section, pen
 
       <Sessions sessions={sessions} email={user.email} error={errorIn("sessions")} pending={pending} />
 
-      {/* Recent security activity (sign-ins, password changes) belongs here once an activity log records them. */}
+      {events ? <Activity events={events} /> : null}
 
       <section class="card" aria-labelledby="delete-title">
         <h2 id="delete-title">Delete your account</h2>
@@ -129,11 +132,21 @@ const Account: FC<AccountProps> = ({ user, sessions, notice, error, section, pen
 /** Where a visitor without a session goes: the sign-in form, which returns here. */
 export const SIGN_IN_AND_RETURN = `/sign-in?callbackURL=${encodeURIComponent("/account")}`;
 
-/** The user and their sessions, or `null` without a live session; `cookie` replaces the request's. */
+/**
+ * The user, their sessions and recent events, or `null` without a live
+ * session; `cookie` replaces the request's. The page shows without the
+ * events when they cannot be read: they are not what the visitor came to do.
+ */
 async function loadAccount(c: Context<PageEnv>, cookie?: string) {
-  const [found, listed] = await Promise.all([pageSession(c, cookie), callApi<ListedSession[]>(c, "/list-sessions", { cookie })]);
-  if (!found.user || listed.error || !listed.data) return { account: null, setCookies: [...found.setCookies, ...listed.setCookies] };
-  return { account: { user: found.user, sessions: listed.data }, setCookies: [...found.setCookies, ...listed.setCookies] };
+  const [found, listed, recent] = await Promise.all([
+    pageSession(c, cookie),
+    callApi<ListedSession[]>(c, "/list-sessions", { cookie }),
+    callApi<SecurityEventsPage>(c, `/security-events?limit=${RECENT_EVENTS}`, { cookie }),
+  ]);
+  const setCookies = [...found.setCookies, ...listed.setCookies, ...recent.setCookies];
+  if (!found.user || listed.error || !listed.data) return { account: null, setCookies };
+  const events = recent.data ? (recent.data.events as unknown as ListedEvent[]) : null;
+  return { account: { user: found.user, sessions: listed.data, events }, setCookies };
 }
 
 /** `GET /account`. */

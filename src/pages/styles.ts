@@ -64,6 +64,10 @@ ul.sessions li{border-top:1px solid var(--line);padding:1rem 0}
 ul.sessions li:first-child{border-top:0;padding-top:0}
 ul.sessions h3{font-size:1rem;margin:0 0 .4rem}
 ul.sessions dl.facts{font-size:.92rem;margin-bottom:.6rem}
+ul.events{list-style:none;margin:0 0 1rem;padding:0}
+ul.events li{display:flex;flex-direction:column;gap:.15rem;border-top:1px solid var(--line);padding:.6rem 0}
+ul.events li:first-child{border-top:0;padding-top:0}
+.muted{color:var(--muted);font-size:.92rem}
 textarea{width:100%;min-height:6rem;padding:.5rem .75rem;font:.9rem/1.4 ui-monospace,monospace;color:inherit;background:var(--surface);
 border:1px solid var(--field);border-radius:.5rem}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9em}

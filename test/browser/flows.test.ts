@@ -81,7 +81,7 @@ describe("the account pages in Chromium", () => {
     await first.page.reload();
     const sessions = first.page.locator("ul.sessions > li");
     expect(await sessions.count()).toBe(2);
-    const other = sessions.filter({ hasText: "Safari on macOS" });
+    const other = sessions.filter({ hasText: /Safari \d+ on macOS/ });
     expect(await other.textContent()).toContain(second.ip);
     expect(await other.textContent()).not.toContain("This device");
   });
@@ -100,6 +100,17 @@ describe("the account pages in Chromium", () => {
     await first.page.fill("#newPassword", password);
     await submit(first.page, "section[aria-labelledby=password-title] button[type=submit]");
     expect(await first.page.textContent(".notice")).toBe("Your password was changed.");
+    // The account's recent activity, newest first (events are written after each response).
+    await expect
+      .poll(
+        async () => {
+          await first.page.reload();
+          return first.page.locator("ul.events > li strong").allTextContents();
+        },
+        { timeout: 10_000 },
+      )
+      .toEqual(expect.arrayContaining(["Password changed", "Session ended", "Sign-in from a new device", "Account created"]));
+    expect((await first.page.locator("ul.events > li strong").allTextContents())[0]).toBe("Password changed");
   });
 
   it("signs out", async () => {
