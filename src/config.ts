@@ -118,7 +118,7 @@ export interface Config {
    */
   newDeviceWindowDays: number;
   rateLimit: RateLimitConfig;
-  /** The name the account pages show (`APP_NAME`, at most 64 characters). @default "Account" */
+  /** The name the account pages show (`APP_NAME`, at most 64 characters). @default "Edge Session" */
   appName: string;
   /** The account pages' accent colour (`ACCENT_COLOR`, `#rrggbb` or `#rgb`, lower-cased to `#rrggbb`). @default "#2563eb" */
   accentColor: string;
@@ -214,7 +214,7 @@ const MAX_APP_NAME_LENGTH = 64;
 
 /** Reads `APP_NAME`: shown in every page's title and header. */
 function appName(value: string | undefined): string {
-  const name = value?.trim() || "Account";
+  const name = value?.trim() || "Edge Session";
   if (name.length > MAX_APP_NAME_LENGTH) throw new ConfigError(`APP_NAME must have at most ${MAX_APP_NAME_LENGTH} characters.`);
   return name;
 }

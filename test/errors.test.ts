@@ -303,7 +303,7 @@ describe("configuration", () => {
   it("reads the pages' name and accent colour, with defaults", async () => {
     const { readConfig } = await import("../src/config");
     expect(readConfig({ ...env, APP_NAME: " Acme ", ACCENT_COLOR: "#0A8" })).toMatchObject({ appName: "Acme", accentColor: "#00aa88" });
-    expect(readConfig({ ...env, APP_NAME: "", ACCENT_COLOR: "" })).toMatchObject({ appName: "Account", accentColor: "#2563eb" });
+    expect(readConfig({ ...env, APP_NAME: "", ACCENT_COLOR: "" })).toMatchObject({ appName: "Edge Session", accentColor: "#2563eb" });
   });
 
   it("sends real mail by default", async () => {
