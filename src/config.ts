@@ -118,6 +118,10 @@ export interface Config {
    */
   newDeviceWindowDays: number;
   rateLimit: RateLimitConfig;
+  /** The name the account pages show (`APP_NAME`, at most 64 characters). @default "Edge Session" */
+  appName: string;
+  /** The account pages' accent colour (`ACCENT_COLOR`, `#rrggbb` or `#rgb`, lower-cased to `#rrggbb`). @default "#2563eb" */
+  accentColor: string;
 }
 
 const MIN_SECRET_LENGTH = 32;
@@ -201,7 +205,27 @@ export function readConfig(env: Env): Config {
         maxSeconds: integer("LOCKOUT_MAX_SECONDS", env.LOCKOUT_MAX_SECONDS, 900),
       },
     },
+    appName: appName(env.APP_NAME),
+    accentColor: hexColour("ACCENT_COLOR", env.ACCENT_COLOR, "#2563eb"),
   };
+}
+
+const MAX_APP_NAME_LENGTH = 64;
+
+/** Reads `APP_NAME`: shown in every page's title and header. */
+function appName(value: string | undefined): string {
+  const name = value?.trim() || "Edge Session";
+  if (name.length > MAX_APP_NAME_LENGTH) throw new ConfigError(`APP_NAME must have at most ${MAX_APP_NAME_LENGTH} characters.`);
+  return name;
+}
+
+/** Reads a colour as `#rrggbb` (or `#rgb`), returned as lower-case `#rrggbb`; an empty value takes the default. */
+function hexColour(name: string, value: string | undefined, fallback: string): string {
+  const text = value?.trim() || fallback;
+  const match = text.match(/^#([0-9a-f]{3}|[0-9a-f]{6})$/i);
+  if (!match?.[1]) throw new ConfigError(`${name} must be a colour like "#2563eb" (got "${text}").`);
+  const hex = match[1].length === 3 ? [...match[1]].map((digit) => digit + digit).join("") : match[1];
+  return `#${hex.toLowerCase()}`;
 }
 
 /** Reads `"<limit>/<window seconds>"`, e.g. `"10/60"`. */

@@ -77,7 +77,7 @@ describe("the flood bound", () => {
       db: createDb(db),
       limiter: env.RATE_LIMITER,
       mailer: outboxMailer,
-      config: { newDeviceWindowDays: 90 },
+      config: { newDeviceWindowDays: 90, baseURL: undefined },
     });
     const work: Promise<unknown>[] = [];
     const occasion = occasionOf({ headers: new Headers({ "cf-connecting-ip": "198.18.0.1" }) }, (promise) => work.push(promise));

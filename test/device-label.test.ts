@@ -45,6 +45,10 @@ const LABELS: [userAgent: string, label: string][] = [
     "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
     "Chrome 131 on ChromeOS",
   ],
+  [
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36",
+    "Headless Chrome 156 on Linux",
+  ],
   ["curl/8.5.0", "curl 8"],
   ["node", "Node.js"],
   ["Deno/2.1.4", "Deno 2"],

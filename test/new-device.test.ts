@@ -30,6 +30,9 @@ describe("new-device alerts", () => {
     expect(mail?.text).toContain("Device: Firefox 133 on Windows");
     expect(mail?.text).toContain("Where: New York, US");
     expect(mail?.text).toMatch(/reset your password/);
+    // The links open the Worker's own pages.
+    expect(mail?.text).toContain("Reset your password: https://auth.example.com/forgot-password");
+    expect(mail?.text).toContain("Your sessions: https://auth.example.com/account");
     const rows = await eventsWhen(client.userId, (r) => newDeviceEvents(r).length === 1);
     expect(newDeviceEvents(rows)[0]).toMatchObject({ device: "Firefox 133 on Windows", country: "US", detail: '{"mailed":true}' });
 

@@ -26,14 +26,14 @@ const KNOWN_FROM = ["sign-up", "sign-in", "reauthenticated"] as const;
  * @example
  * ```ts
  * const alert = await newDeviceCheck(db, { mailer, config }, row);
- * if (alert?.mail) await alert.send("ada@example.com");
+ * if (alert?.mail) await alert.send("ada@example.com", "https://auth.example.com");
  * ```
  */
 export async function newDeviceCheck(
   db: Db,
   options: { mailer: Mailer; config: Pick<Config, "newDeviceWindowDays"> },
   row: EventRow,
-): Promise<{ mail: boolean; send(to: string): Promise<void> } | null> {
+): Promise<{ mail: boolean; send(to: string, origin: string | null): Promise<void> } | null> {
   const since = row.at - options.config.newDeviceWindowDays * 86_400_000;
   const places = await placesSince(db, row.userId, since, KNOWN_FROM);
   if (places.length === 0) return null;
@@ -42,10 +42,14 @@ export async function newDeviceCheck(
   const recent = await countSince(db, row.userId, "new-device-sign-in", row.at - 3_600_000);
   return {
     mail: recent < MAX_ALERTS_PER_HOUR,
-    async send(to) {
+    async send(to, origin) {
       const place = [row.city, row.country].filter(Boolean).join(", ") || null;
       await options.mailer.send(
-        newDeviceMail(to, { device: row.device, place, ipAddress: row.ipAddress, at: new Date(row.at), sessionId: row.sessionId ?? "" }),
+        newDeviceMail(
+          to,
+          { device: row.device, place, ipAddress: row.ipAddress, at: new Date(row.at), sessionId: row.sessionId ?? "" },
+          origin,
+        ),
       );
     },
   };

@@ -12,6 +12,7 @@ const BROWSERS: [name: string, pattern: RegExp][] = [
   ["Samsung Internet", /\bSamsungBrowser\/(\d+)/],
   ["Vivaldi", /\bVivaldi\/(\d+)/],
   ["Firefox", /\b(?:Firefox|FxiOS)\/(\d+)/],
+  ["Headless Chrome", /\bHeadlessChrome\/(\d+)/],
   ["Chrome", /\b(?:Chrome|CriOS)\/(\d+)/],
   ["Safari", /\bVersion\/(\d+)[.\d]* (?:Mobile\/\S+ )?Safari\//],
   ["curl", /^curl\/(\d+)/],

@@ -23,6 +23,8 @@ export interface Occasion {
   where: Whereabouts;
   /** Cloudflare's id of the request, to find it in other logs. */
   cfRay: string | null;
+  /** The origin the request was sent to, for links in mail when `BASE_URL` is not set. */
+  origin: string | null;
   /** Runs `work` after the response has gone (Better Auth's background tasks: `waitUntil`). */
   background(work: Promise<unknown>): void;
 }
@@ -49,6 +51,7 @@ export function occasionOf(
     userAgent: headers.get("user-agent")?.slice(0, MAX_USER_AGENT) ?? null,
     where: whereabouts(call?.request, headers),
     cfRay: headers.get("cf-ray"),
+    origin: call?.request ? new URL(call.request.url).origin : null,
     background,
   };
 }
@@ -67,7 +70,7 @@ export interface ActivityOptions {
   /** The `RateLimiter` namespace: each account's object counts its failed sign-ins per minute. */
   limiter: LimiterNamespace;
   mailer: Mailer;
-  config: Pick<Config, "newDeviceWindowDays">;
+  config: Pick<Config, "newDeviceWindowDays" | "baseURL">;
 }
 
 /**
@@ -143,7 +146,7 @@ export function activityLog(options: ActivityOptions) {
         await insertEvent(db, alertRow);
       }
       await insertEvent(db, row);
-      if (alert?.mail) await alert.send(signIn.email);
+      if (alert?.mail) await alert.send(signIn.email, options.config.baseURL ?? occasion.origin);
     });
   }
 

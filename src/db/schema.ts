@@ -46,6 +46,7 @@ export const session = sqliteTable(
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
     ipAddress: text("ip_address"),
     userAgent: text("user_agent"),
+    // Where the sign-in came from ("Lisbon, Portugal"), as Cloudflare located the address; the plugin's field.
     userId: text("user_id")
       .notNull()
       .references(() => user.id, { onDelete: "cascade" }),

@@ -121,8 +121,11 @@ export interface NewDeviceSignIn {
   sessionId: string;
 }
 
-/** The mail for a sign-in from a device the account has not used recently. */
-export function newDeviceMail(to: string, signIn: NewDeviceSignIn): MailOf<"new-device"> {
+/**
+ * The mail for a sign-in from a device the account has not used recently;
+ * with `origin`, it links to the pages that reset the password and end sessions.
+ */
+export function newDeviceMail(to: string, signIn: NewDeviceSignIn, origin: string | null = null): MailOf<"new-device"> {
   return {
     kind: "new-device",
     to,
@@ -135,8 +138,9 @@ export function newDeviceMail(to: string, signIn: NewDeviceSignIn): MailOf<"new-
       `  When: ${signIn.at.toUTCString()}`,
       "",
       "If this was you, there is nothing to do.",
-      "If it was not: reset your password now (ask for a reset link on the sign-in page), which ends every session,",
+      "If it was not: reset your password now, which ends every session,",
       `or end this session from your list of sessions (session ${signIn.sessionId}) and then change your password.`,
+      ...(origin ? ["", `  Reset your password: ${origin}/forgot-password`, `  Your sessions: ${origin}/account`] : []),
     ].join("\n"),
   };
 }

@@ -20,6 +20,7 @@ import { chainSessionHooks } from "./database-hooks";
 import { fieldLimits } from "./fields";
 import { cacheControl, httpConventions } from "./http";
 import { sessionLifetimes } from "./lifetimes";
+import { mailLinksToPages } from "./mail-links";
 import { notOffered } from "./not-offered";
 import { conformingErrors, outageIsUnavailable } from "./outages";
 import { reauthenticate, recentAuthentication } from "./reauth";
@@ -130,6 +131,7 @@ export function edgeSession(options: EdgeSessionOptions) {
         previousSecretCredentials(keysOf),
         notOffered,
         confirmSessionReads,
+        mailLinksToPages,
         redirectTargets,
         apiClientSignIn,
         fieldLimits,
