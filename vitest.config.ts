@@ -17,8 +17,11 @@ export const TEST_VARS = {
   REQUIRE_EMAIL_VERIFICATION: "false",
 } as const;
 
+/** The Vitest project of the tests that run inside workerd. */
+const WORKERS_PROJECT = "workers";
+
 /** workerd's name for the Worker under test ("vitest-plugin-runner-" + the project name). */
-const RUNNER = "vitest-plugin-runner-";
+const RUNNER = `vitest-plugin-runner-${WORKERS_PROJECT}`;
 
 /**
  * The example consumer Worker, from its own wrangler.toml, as an auxiliary
@@ -48,20 +51,44 @@ process.env.BETTER_AUTH_SECRET ??= TEST_VARS.BETTER_AUTH_SECRET;
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
-    plugins: [
-      cloudflareTest({
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          bindings: { ...TEST_VARS, TEST_MIGRATIONS: migrations },
-          serviceBindings: { EXAMPLE: "protected-worker" },
-          workers: [exampleWorker()],
-        },
-      }),
-    ],
     test: {
-      globalSetup: ["./test/setup/build-example.ts"],
-      setupFiles: ["./test/setup/apply-migrations.ts"],
-      include: ["test/**/*.test.ts"],
+      projects: [
+        {
+          // Inside workerd, against real local D1, KV and Durable Objects.
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: { ...TEST_VARS, TEST_MIGRATIONS: migrations },
+                serviceBindings: { EXAMPLE: "protected-worker" },
+                workers: [exampleWorker()],
+              },
+            }),
+          ],
+          test: {
+            name: WORKERS_PROJECT,
+            globalSetup: ["./test/setup/build-example.ts"],
+            setupFiles: ["./test/setup/apply-migrations.ts"],
+            include: ["test/**/*.test.ts"],
+            exclude: ["test/browser/**"],
+            sequence: { groupOrder: 0 },
+          },
+        },
+        {
+          // In Node: Chromium against the Worker as `npm run dev` starts it (docs/pages.md), and
+          // checks that need Node's libraries. After the workers project: both want the two cores.
+          test: {
+            name: "browser",
+            environment: "node",
+            globalSetup: ["./test/browser/setup/worker.ts"],
+            include: ["test/browser/**/*.test.ts"],
+            fileParallelism: false,
+            testTimeout: 60_000,
+            hookTimeout: 120_000,
+            sequence: { groupOrder: 1 },
+          },
+        },
+      ],
     },
   };
 });

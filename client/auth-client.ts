@@ -21,6 +21,6 @@ export function edgeSessionClient() {
   return {
     id: "edge-session",
     $InferServerPlugin: {} as EdgeSessionPlugin,
-    pathMethods: { "/list-sessions": "GET", "/revoke-session": "POST", "/admin/revoke-all-sessions": "POST" },
+    pathMethods: { "/list-sessions": "GET", "/revoke-session": "POST", "/admin/revoke-all-sessions": "POST", "/security-events": "GET" },
   } satisfies BetterAuthClientPlugin;
 }

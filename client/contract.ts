@@ -149,6 +149,60 @@ export interface SessionRecord {
   updatedAt: Date;
   ipAddress?: string | null;
   userAgent?: string | null;
+  /** Where it signed in, from Cloudflare's view of the request: ISO 3166-1 country code, e.g. `PT`. */
+  country?: string | null;
+  region?: string | null;
+  city?: string | null;
+  /** The Cloudflare data centre that received the sign-in, e.g. `LIS`. */
+  colo?: string | null;
+  /** IANA timezone, e.g. `Europe/Lisbon`. */
+  timezone?: string | null;
+  /** The client network's autonomous system number and its organisation. */
+  asn?: number | null;
+  asOrganization?: string | null;
+  /** A readable label from the User-Agent, e.g. "Chrome 131 on macOS". */
+  device?: string | null;
+}
+
+/** The kinds of security event `GET /api/auth/security-events` lists (docs/activity.md). */
+export type SecurityEventType =
+  | "sign-up"
+  | "sign-in"
+  | "sign-in-failed"
+  | "sign-out"
+  | "session-revoked"
+  | "reauthenticated"
+  | "password-changed"
+  | "password-reset"
+  | "email-verified"
+  | "lockout-started"
+  | "new-device-sign-in"
+  | "admin-action";
+
+/** One security event of an account. */
+export interface SecurityEvent {
+  id: string;
+  type: SecurityEventType;
+  /** When it happened (for `sign-in-failed`, the first failure of its minute). */
+  at: Date;
+  /** How many it stands for: failed sign-ins are one event per account and minute. */
+  count: number;
+  /** The session it concerns (created, ended), if any. */
+  sessionId: string | null;
+  /** The request that caused it: its address, User-Agent, device label, country and city. */
+  ipAddress: string | null;
+  userAgent: string | null;
+  device: string | null;
+  country: string | null;
+  city: string | null;
+  /** What else is known, by type: e.g. `{ by: "admin" }` for `session-revoked`. */
+  detail: Record<string, unknown> | null;
+}
+
+/** A page of security events, newest first; pass `nextCursor` as `cursor` for the next one. */
+export interface SecurityEventsPage {
+  events: SecurityEvent[];
+  nextCursor: string | null;
 }
 
 export interface ValidatedSession {

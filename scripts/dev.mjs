@@ -13,13 +13,17 @@ if (added.length > 0) console.log(`.dev.vars: added ${added.join(", ")}`);
 const wrangler = (args, options = {}) =>
   spawnSync("wrangler", args, { cwd: root, stdio: "inherit", shell: process.platform === "win32", ...options });
 
-// Local D1 migrations (Miniflare's embedded SQLite under .wrangler/state). The state
-// folder is named explicitly: with several configs, wrangler would pick the first one's.
-const persist = ["--persist-to", ".wrangler/state"];
+// Local D1 migrations (Miniflare's embedded SQLite under .wrangler/state, or the folder
+// `-- --persist-to <dir>` names: the browser tests start each run from an empty one). The
+// state folder is named explicitly: with several configs, wrangler would pick the first one's.
+const args = process.argv.slice(2);
+const persistAt = args.findIndex((arg) => arg === "--persist-to" || arg.startsWith("--persist-to="));
+const stateDir = persistAt < 0 ? ".wrangler/state" : args[persistAt].includes("=") ? args[persistAt].split("=")[1] : args[persistAt + 1];
+if (persistAt >= 0) args.splice(persistAt, args[persistAt].includes("=") ? 1 : 2);
+const persist = ["--persist-to", stateDir];
 const migrate = wrangler(["d1", "migrations", "apply", "DB", "--local", ...persist], { env: { ...process.env, CI: "true" } });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
-const args = process.argv.slice(2);
 const example = args[0] === "--example";
 // wrangler dev takes from .dev.vars only the secrets wrangler.toml requires; BETTER_AUTH_SECRETS
 // (set while the secret rotates) is optional, so it is passed on (wrangler shows it as hidden).

@@ -6,6 +6,8 @@ import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { errorResponse, handleError } from "./errors";
 import { securityHeaders } from "./middleware/security-headers";
+import { openApiRoutes } from "./openapi";
+import { pageRoutes } from "./pages";
 import { authRoutes } from "./routes/auth";
 import { healthRoutes } from "./routes/health";
 import { meRoutes } from "./routes/me";
@@ -47,6 +49,8 @@ app.use("/api/*", (c, next) => (c.req.raw.headers.has("origin") ? corsForTrusted
 app.route("/health", healthRoutes);
 app.route("/api/auth", authRoutes);
 app.route("/api/me", meRoutes);
+app.route("/api", openApiRoutes);
+app.route("/", pageRoutes);
 
 app.notFound(() => errorResponse("NOT_FOUND"));
 app.onError(handleError);

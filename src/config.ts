@@ -109,7 +109,19 @@ export interface Config {
   mailTransport: "outbox" | "send_email";
   /** Sender address of verification and reset mail. */
   mailFrom: string;
+  /** Days the security events are kept before the purge deletes them (`AUTH_EVENT_RETENTION_DAYS`). @default 90 */
+  authEventRetentionDays: number;
+  /**
+   * Days a device (its label without version, and its country) stays known to an
+   * account after a sign-in from it: a sign-in from one not seen within them mails the
+   * user (`NEW_DEVICE_WINDOW_DAYS`). @default 90
+   */
+  newDeviceWindowDays: number;
   rateLimit: RateLimitConfig;
+  /** The name the account pages show (`APP_NAME`, at most 64 characters). @default "Edge Session" */
+  appName: string;
+  /** The account pages' accent colour (`ACCENT_COLOR`, `#rrggbb` or `#rgb`, lower-cased to `#rrggbb`). @default "#2563eb" */
+  accentColor: string;
 }
 
 const MIN_SECRET_LENGTH = 32;
@@ -179,6 +191,8 @@ export function readConfig(env: Env): Config {
     requireEmailVerification: flag("REQUIRE_EMAIL_VERIFICATION", env.REQUIRE_EMAIL_VERIFICATION, true),
     mailTransport,
     mailFrom: env.MAIL_FROM || "no-reply@localhost",
+    authEventRetentionDays: integer("AUTH_EVENT_RETENTION_DAYS", env.AUTH_EVENT_RETENTION_DAYS, 90),
+    newDeviceWindowDays: integer("NEW_DEVICE_WINDOW_DAYS", env.NEW_DEVICE_WINDOW_DAYS, 90),
     rateLimit: {
       enabled: flag("RATE_LIMIT_ENABLED", env.RATE_LIMIT_ENABLED, true),
       credentials: rule("credentials", "RATE_LIMIT_CREDENTIALS", env.RATE_LIMIT_CREDENTIALS, "10/60"),
@@ -191,7 +205,27 @@ export function readConfig(env: Env): Config {
         maxSeconds: integer("LOCKOUT_MAX_SECONDS", env.LOCKOUT_MAX_SECONDS, 900),
       },
     },
+    appName: appName(env.APP_NAME),
+    accentColor: hexColour("ACCENT_COLOR", env.ACCENT_COLOR, "#2563eb"),
   };
+}
+
+const MAX_APP_NAME_LENGTH = 64;
+
+/** Reads `APP_NAME`: shown in every page's title and header. */
+function appName(value: string | undefined): string {
+  const name = value?.trim() || "Edge Session";
+  if (name.length > MAX_APP_NAME_LENGTH) throw new ConfigError(`APP_NAME must have at most ${MAX_APP_NAME_LENGTH} characters.`);
+  return name;
+}
+
+/** Reads a colour as `#rrggbb` (or `#rgb`), returned as lower-case `#rrggbb`; an empty value takes the default. */
+function hexColour(name: string, value: string | undefined, fallback: string): string {
+  const text = value?.trim() || fallback;
+  const match = text.match(/^#([0-9a-f]{3}|[0-9a-f]{6})$/i);
+  if (!match?.[1]) throw new ConfigError(`${name} must be a colour like "#2563eb" (got "${text}").`);
+  const hex = match[1].length === 3 ? [...match[1]].map((digit) => digit + digit).join("") : match[1];
+  return `#${hex.toLowerCase()}`;
 }
 
 /** Reads `"<limit>/<window seconds>"`, e.g. `"10/60"`. */

@@ -18,7 +18,7 @@ export default {
       purgeExpired(env).then(
         (purged) =>
           console.log(
-            `purged ${purged.sessions} sessions, ${purged.verifications} verifications, ${purged.abandonedUsers} users left without a password`,
+            `purged ${purged.sessions} sessions, ${purged.verifications} verifications, ${purged.abandonedUsers} users left without a password, ${purged.events} security events`,
           ),
         (error: unknown) => logError("the purge failed", error),
       ),

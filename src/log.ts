@@ -79,3 +79,31 @@ function safeJson(value: unknown): string {
     return String(value);
   }
 }
+
+/**
+ * Logs one JSON line (Workers Logs indexes its fields): every string in it
+ * redacted, `null` and `undefined` fields left out.
+ *
+ * @example
+ * ```ts
+ * logJson({ event: "sign-in", userId, cfRay }); // {"event":"sign-in","userId":"…","cfRay":"…"}
+ * ```
+ */
+export function logJson(fields: Record<string, unknown>): void {
+  console.log(JSON.stringify(fields, (_key, value: unknown) => (typeof value === "string" ? redact(value) : (value ?? undefined))));
+}
+
+/**
+ * An email address as logs may hold it: its first character and its domain,
+ * `a…@example.com`, never the whole address.
+ *
+ * @example
+ * ```ts
+ * maskEmail("ada@example.com"); // "a…@example.com"
+ * ```
+ */
+export function maskEmail(email: string): string {
+  const address = email.trim().toLowerCase();
+  const at = address.lastIndexOf("@");
+  return at < 1 ? "…" : `${address[0]}…${address.slice(at)}`;
+}

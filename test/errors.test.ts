@@ -262,6 +262,9 @@ describe("configuration", () => {
     ["a trusted origin with a path", { TRUSTED_ORIGINS: "https://app.example.com/path" }],
     ["a null trusted origin", { TRUSTED_ORIGINS: "null" }],
     ["trusted origins Better Auth would read past the checks", { BETTER_AUTH_TRUSTED_ORIGINS: "https://*" }],
+    ["an accent colour that is not #rrggbb", { ACCENT_COLOR: "blue" }],
+    ["an accent colour with something after it", { ACCENT_COLOR: "#2563eb; background:url(x)" }],
+    ["an app name too long to show", { APP_NAME: "n".repeat(65) }],
   ])("%s is a clear startup error", async (_label, overrides) => {
     const response = await callWith(overrides as Partial<Env>, "/api/auth/get-session");
     await expectJsonError(response, 500, "MISCONFIGURED");
@@ -295,6 +298,12 @@ describe("configuration", () => {
     const cookie = response.headers.getSetCookie().find((value) => value.includes("session_token="));
     expect(cookie).toMatch(/^better-auth\.session_token=/);
     expect(cookie).not.toMatch(/;\s*Secure/i);
+  });
+
+  it("reads the pages' name and accent colour, with defaults", async () => {
+    const { readConfig } = await import("../src/config");
+    expect(readConfig({ ...env, APP_NAME: " Acme ", ACCENT_COLOR: "#0A8" })).toMatchObject({ appName: "Acme", accentColor: "#00aa88" });
+    expect(readConfig({ ...env, APP_NAME: "", ACCENT_COLOR: "" })).toMatchObject({ appName: "Edge Session", accentColor: "#2563eb" });
   });
 
   it("sends real mail by default", async () => {

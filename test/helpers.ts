@@ -35,15 +35,18 @@ export function randomIp(): string {
   return `198.${18 + (n >> 16)}.${(n >> 8) & 0xff}.${n & 0xff}`;
 }
 
-type CallInit = RequestInit & { json?: unknown; ip?: string };
+/** Cloudflare's properties of a request (`request.cf`): where it came from. */
+export type CfProperties = Partial<IncomingRequestCfProperties>;
 
-/** A request to the Worker: JSON body, client address (a fresh one by default), no redirects followed. */
+type CallInit = RequestInit & { json?: unknown; ip?: string; cf?: CfProperties };
+
+/** A request to the Worker: JSON body, client address (a fresh one by default), `cf` properties if given, no redirects followed. */
 function request(path: string, init: CallInit): Request {
   const headers = new Headers(init.headers);
   if (init.json !== undefined) headers.set("content-type", "application/json");
   if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", init.ip ?? randomIp());
   const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
-  return new Request(new URL(path, ORIGIN), { ...init, headers, body, redirect: "manual" });
+  return new Request(new URL(path, ORIGIN), { ...init, headers, body, redirect: "manual", cf: init.cf as IncomingRequestCfProperties });
 }
 
 /** Sends a request to the Worker under test, from `ip` (a fresh address by default). */
@@ -58,13 +61,17 @@ export function sessionCookie(response: Response): string | undefined {
 }
 
 /** Signs up a new user and returns its cookie session and bearer token. */
-export async function signUp(options: { email?: string; password?: string; name?: string; ip?: string } = {}): Promise<Client> {
+export async function signUp(
+  options: { email?: string; password?: string; name?: string; ip?: string; userAgent?: string; cf?: CfProperties } = {},
+): Promise<Client> {
   const email = options.email ?? uniqueEmail();
   const password = options.password ?? PASSWORD;
   const response = await call("/api/auth/sign-up/email", {
     method: "POST",
     json: { email, password, name: options.name ?? "Test User" },
     ip: options.ip,
+    headers: options.userAgent ? { "user-agent": options.userAgent } : undefined,
+    cf: options.cf,
   });
   if (response.status !== 200) throw new Error(`sign-up failed: ${response.status} ${await response.text()}`);
   const body = (await response.json()) as { user: { id: string } };
@@ -78,12 +85,13 @@ export async function signUp(options: { email?: string; password?: string; name?
 }
 
 /** Signs in and returns the new session's cookie and bearer token. */
-export async function signIn(email: string, password = PASSWORD, init: { ip?: string; userAgent?: string } = {}) {
+export async function signIn(email: string, password = PASSWORD, init: { ip?: string; userAgent?: string; cf?: CfProperties } = {}) {
   const response = await call("/api/auth/sign-in/email", {
     method: "POST",
     json: { email, password },
     ip: init.ip,
     headers: init.userAgent ? { "user-agent": init.userAgent } : undefined,
+    cf: init.cf,
   });
   return {
     response,
@@ -175,7 +183,7 @@ export async function settle(done: () => boolean = () => false, timeoutMs = 2_00
 }
 
 /** The newest outbox mail of `kind` for `email`, waiting for background delivery; throws when none came. */
-export async function latestMail(email: string, kind: MailKind) {
+export async function latestMail<K extends MailKind>(email: string, kind: K) {
   await settle(() => readOutbox(email, kind).length > 0);
   const mail = readOutbox(email, kind).at(-1);
   if (!mail) throw new Error(`no ${kind} mail for ${email}`);

@@ -2,7 +2,8 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { redact } from "../src/log";
 import wranglerToml from "../wrangler.toml?raw";
-import { callWith, PASSWORD, rawToken, signUp, wrapBinding } from "./helpers";
+import { eventsWhen, LISBON } from "./activity-helpers";
+import { callIn, callWith, PASSWORD, rawToken, signUp, uniqueEmail, wrapBinding } from "./helpers";
 
 /** Everything the Worker logs while `work` runs. */
 async function logsOf(work: () => Promise<unknown>): Promise<string> {
@@ -76,5 +77,47 @@ describe("tokens in logs", () => {
   it("the deployed configuration keeps request URLs, which can hold a token, out of Workers Logs", () => {
     const section = wranglerToml.slice(wranglerToml.indexOf("[observability.logs]"));
     expect(section).toMatch(/^\[observability\.logs\]\ninvocation_logs = false$/m);
+  });
+});
+
+describe("security events in the logs", () => {
+  it("are one JSON line each, with the request's cf-ray, and no token, password or whole email address", async () => {
+    const email = uniqueEmail("ada");
+    const wrong = `wrong-${crypto.randomUUID()}`;
+    const headers = { "cf-ray": "8f1a2b3c4d5e6f70-LIS", "user-agent": "curl/8.5.0" };
+    const tokens: string[] = [];
+    let userId = "";
+    const logs = await logsOf(async () => {
+      const signedUp = await callIn(env, "/api/auth/sign-up/email", {
+        method: "POST",
+        json: { email, password: PASSWORD, name: "Ada" },
+        headers,
+        cf: LISBON,
+      });
+      userId = ((await signedUp.json()) as { user: { id: string } }).user.id;
+      const signedIn = await callIn(env, "/api/auth/sign-in/email", {
+        method: "POST",
+        json: { email, password: PASSWORD },
+        headers,
+        cf: LISBON,
+      });
+      tokens.push(signedUp.headers.get("set-auth-token") ?? "", signedIn.headers.get("set-auth-token") ?? "");
+      await callIn(env, "/api/auth/sign-in/email", { method: "POST", json: { email, password: wrong }, headers });
+      await callIn(env, "/api/auth/sign-in/email", { method: "POST", json: { email: uniqueEmail("nobody"), password: wrong }, headers });
+      await callIn(env, "/api/auth/sign-out", { method: "POST", headers: { ...headers, authorization: `Bearer ${tokens[1]}` } });
+      await eventsWhen(userId, (rows) =>
+        ["sign-up", "sign-in", "sign-in-failed", "sign-out"].every((type) => rows.some((row) => row.type === type)),
+      );
+    });
+    const lines = logs.split("\n").filter((line) => line.startsWith('{"event"'));
+    const events = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events.map((event) => event.event).sort()).toEqual(["sign-in", "sign-in-failed", "sign-in-failed", "sign-out", "sign-up"]);
+    for (const event of events) expect(event).toMatchObject({ cfRay: "8f1a2b3c4d5e6f70-LIS", device: "curl 8" });
+    expect(events.find((event) => event.event === "sign-up")).toMatchObject({ userId, country: "PT", city: "Lisbon", colo: "LIS" });
+    expect(events.filter((event) => event.event === "sign-in-failed").map((event) => event.email)).toEqual([
+      "a…@example.com",
+      "n…@example.com",
+    ]);
+    for (const secret of [PASSWORD, wrong, email, ...tokens, ...tokens.map(rawToken)]) expect(lines.join("\n")).not.toContain(secret);
   });
 });

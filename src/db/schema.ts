@@ -46,11 +46,22 @@ export const session = sqliteTable(
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
     ipAddress: text("ip_address"),
     userAgent: text("user_agent"),
+    // Where the sign-in came from ("Lisbon, Portugal"), as Cloudflare located the address; the plugin's field.
     userId: text("user_id")
       .notNull()
       .references(() => user.id, { onDelete: "cascade" }),
     // Better Auth's admin plugin (impersonation stays off; the column is its schema's).
     impersonatedBy: text("impersonated_by"),
+    // Where and on what the session signed in, from the request's `cf` properties and its
+    // User-Agent (docs/activity.md).
+    country: text("country"),
+    region: text("region"),
+    city: text("city"),
+    colo: text("colo"),
+    timezone: text("timezone"),
+    asn: integer("asn"),
+    asOrganization: text("as_organization"),
+    device: text("device"),
     ...timestamps,
   },
   (table) => [index("session_user_id_idx").on(table.userId), index("session_expires_at_idx").on(table.expiresAt)],
@@ -110,4 +121,34 @@ export const authSetting = sqliteTable("auth_setting", {
   ...timestamps,
 });
 
-export const schema = { user, session, account, verification, jwks, authSetting };
+/**
+ * The security events of each account (docs/activity.md): `createdAt` is when it
+ * happened. Failed sign-ins are one row per account and minute, `count` of them
+ * (sampled); every other row is one event. Where and on what describe the request
+ * that caused it. Deleting a user deletes its events; the purge deletes them after
+ * `AUTH_EVENT_RETENTION_DAYS`.
+ */
+export const authEvent = sqliteTable(
+  "auth_event",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").references(() => user.id, { onDelete: "cascade" }),
+    type: text("type").notNull(),
+    count: integer("count").notNull().default(1),
+    sessionId: text("session_id"),
+    ipAddress: text("ip_address"),
+    userAgent: text("user_agent"),
+    device: text("device"),
+    country: text("country"),
+    city: text("city"),
+    detail: text("detail", { mode: "json" }).$type<Record<string, unknown>>(),
+    ...timestamps,
+  },
+  // A user's events newest first (paging, the new-device check); the purge by age.
+  (table) => [
+    index("auth_event_user_created_idx").on(table.userId, table.createdAt, table.id),
+    index("auth_event_created_at_idx").on(table.createdAt),
+  ],
+);
+
+export const schema = { user, session, account, verification, jwks, authSetting, authEvent };

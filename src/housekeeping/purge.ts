@@ -1,12 +1,15 @@
 /**
  * The cron job: removes expired or tombstoned sessions and those "sign
- * everyone out" ended (and their KV copies), expired verification rows, and
- * user rows a failed sign-up left without a password (`abandoned-users.ts`).
+ * everyone out" ended (and their KV copies), recording why each ended,
+ * expired verification rows, user rows a failed sign-up left without a
+ * password (`abandoned-users.ts`), and security events past their retention.
  *
  * Rows go in batches so one run stays well inside a Worker's limits however
  * much has piled up; what a run leaves is picked up by the next one.
  */
 import { inArray, isNotNull, lt, or, type SQL } from "drizzle-orm";
+import { purgeOldEvents, recordPurgedSessions } from "../activity/retention";
+import { readConfig } from "../config";
 import { createDb } from "../db/client";
 import { session, verification } from "../db/schema";
 import { KV_PREFIX } from "../sessions/kv-storage";
@@ -22,11 +25,13 @@ export interface PurgeResult {
   sessions: number;
   verifications: number;
   abandonedUsers: number;
+  events: number;
 }
 
 /**
- * Deletes what has expired as of `now` (epoch milliseconds), and the
- * sessions created before `sessions_not_before`.
+ * Deletes what has expired as of `now` (epoch milliseconds), the sessions
+ * created before `sessions_not_before`, and events older than
+ * `AUTH_EVENT_RETENTION_DAYS`.
  *
  * @example
  * ```ts
@@ -34,6 +39,7 @@ export interface PurgeResult {
  * ```
  */
 export async function purgeExpired(env: Env, now: number = Date.now()): Promise<PurgeResult> {
+  const config = readConfig(env);
   const db = createDb(env.DB);
   const cutoff = new Date(now);
   const notBefore = await sessionsNotBefore(db);
@@ -47,14 +53,11 @@ export async function purgeExpired(env: Env, now: number = Date.now()): Promise<
       .where(or(...ended))
       .limit(BATCH_SIZE);
     if (stale.length === 0) return 0;
+    const ids = stale.map((row) => row.id);
+    await recordPurgedSessions(env.DB, ids, { notBefore, maxAgeMs: config.sessionMaxAge * 1000 });
     // KV first: a KV copy without its row would still answer for the session.
     await Promise.all(stale.map((row) => env.SESSION_KV.delete(KV_PREFIX + row.token)));
-    await db.delete(session).where(
-      inArray(
-        session.id,
-        stale.map((row) => row.id),
-      ),
-    );
+    await db.delete(session).where(inArray(session.id, ids));
     return stale.length;
   });
 
@@ -75,7 +78,8 @@ export async function purgeExpired(env: Env, now: number = Date.now()): Promise<
   });
 
   const abandonedUsers = await inBatches(() => purgeAbandonedUsers(db, BATCH_SIZE, now));
-  return { sessions, verifications, abandonedUsers };
+  const events = await purgeOldEvents(env.DB, now - config.authEventRetentionDays * 86_400_000);
+  return { sessions, verifications, abandonedUsers, events };
 }
 
 /** Runs `batch` (which removes up to `BATCH_SIZE` rows and says how many) until a batch comes up short or `MAX_BATCHES` have run; returns the total. */

@@ -2,17 +2,19 @@
 import { createMiddleware } from "hono/factory";
 
 /**
- * For the HTML pages (Better Auth's error page): no scripts at all, the page's own
- * inline styles, and no framing (clickjacking).
+ * For HTML answers that bring no policy of their own (Better Auth's error
+ * page): no scripts at all, the page's own inline styles, and no framing
+ * (clickjacking). The account pages set a stricter one, with nonces
+ * (`src/pages/headers.ts`).
  */
 const HTML_POLICY =
   "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /**
  * Adds `X-Content-Type-Options: nosniff` to every answer, and to HTML answers
- * a Content-Security-Policy with `frame-ancestors 'none'`,
- * `X-Frame-Options: DENY` and `Referrer-Policy: no-referrer` (their URLs may
- * carry a token).
+ * `X-Frame-Options: DENY`, a Content-Security-Policy with
+ * `frame-ancestors 'none'` and `Referrer-Policy: no-referrer` (their URLs may
+ * carry a token), each unless the answer has set its own.
  *
  * @example
  * ```ts
@@ -25,7 +27,9 @@ export function securityHeaders() {
     const html = c.res.headers.get("content-type")?.startsWith("text/html") ?? false;
     const headers: [string, string][] = [["x-content-type-options", "nosniff"]];
     if (html) {
-      headers.push(["content-security-policy", HTML_POLICY], ["x-frame-options", "DENY"], ["referrer-policy", "no-referrer"]);
+      headers.push(["x-frame-options", "DENY"]);
+      if (!c.res.headers.has("content-security-policy")) headers.push(["content-security-policy", HTML_POLICY]);
+      if (!c.res.headers.has("referrer-policy")) headers.push(["referrer-policy", "no-referrer"]);
     }
     try {
       for (const [name, value] of headers) c.res.headers.set(name, value);

@@ -10,13 +10,19 @@ import { bodyString, type FoundSession, type Hook, type HookContext } from "../a
 import type { RateLimitConfig } from "../config";
 import { apiError } from "../errors";
 import { logError } from "../log";
-import type { AttemptOutcome, AttemptResult } from "./durable-object";
+import { type AttemptOutcome, type AttemptResult, lockSeconds } from "./durable-object";
 import { accountKey } from "./keys";
 import { type LimiterNamespace, limiterFor } from "./limiter";
 import { limitsOf } from "./rules";
 
 /** The attempt the current call began (its account, and its known device if any), for the after hook to settle. */
-const pendingAttempt = defineRequestState<{ account: string; device?: string } | null>(() => null);
+const pendingAttempt = defineRequestState<{ account: string; email: string; failures: number; device?: string } | null>(() => null);
+
+/** Who hears of the lockout's verdicts (the security event log): an attempt refused while the account waits, a wait that starts. */
+export interface LockoutObserver {
+  refused(ctx: HookContext, email: string): void;
+  locked(ctx: HookContext, email: string, wait: { seconds: number; failures: number }): void;
+}
 
 /**
  * How a password check ended, from Better Auth's answer: only its verdict on
@@ -42,6 +48,7 @@ export function accountLockout(
   limiter: LimiterNamespace,
   readSession: (ctx: HookContext) => Promise<FoundSession | null>,
   devices: { knownDevice(ctx: HookContext, email: string): Promise<string | null> },
+  observer?: LockoutObserver,
 ): { before: Hook; after: Hook } {
   const matcher: Hook["matcher"] = (ctx) => limitsOf(ctx.path).lockout !== undefined;
   return {
@@ -60,8 +67,11 @@ export function accountLockout(
           logError("rate limiter unavailable for an account", error);
           throw apiError("RATE_LIMITER_UNAVAILABLE");
         }
-        if (!attempt.allowed) throw apiError("TOO_MANY_ATTEMPTS", { headers: { "retry-after": String(attempt.retryAfter) } });
-        await pendingAttempt.set({ account, device });
+        if (!attempt.allowed) {
+          observer?.refused(ctx, email);
+          throw apiError("TOO_MANY_ATTEMPTS", { headers: { "retry-after": String(attempt.retryAfter) } });
+        }
+        await pendingAttempt.set({ account, email, failures: attempt.failures, device });
       }),
     },
     after: {
@@ -70,9 +80,14 @@ export function accountLockout(
         const attempt = await pendingAttempt.get();
         if (!attempt) return;
         await pendingAttempt.set(null);
+        const outcome = attemptOutcome(ctx.context.returned);
         await limiterFor(limiter, attempt.account)
-          .settleAttempt(attemptOutcome(ctx.context.returned), attempt.device)
+          .settleAttempt(outcome, attempt.device)
           .catch((error: unknown) => logError("could not record a password check", error));
+        // This failure reached the threshold: the account (or this known device) now waits.
+        if (outcome === "failure" && attempt.failures >= config.lockout.threshold) {
+          observer?.locked(ctx, attempt.email, { seconds: lockSeconds(attempt.failures, config.lockout), failures: attempt.failures });
+        }
       }),
     },
   };

@@ -106,7 +106,7 @@ async function withinBodyLimit(request: Request): Promise<Request | Response> {
   headers.delete("transfer-encoding");
   if (size === 0 && !headers.has("content-type")) {
     headers.delete("content-length");
-    return new Request(request.url, { method: request.method, headers });
+    return new Request(request.url, { method: request.method, headers, cf: request.cf });
   }
   const body = new Uint8Array(size);
   let offset = 0;
@@ -115,7 +115,8 @@ async function withinBodyLimit(request: Request): Promise<Request | Response> {
     offset += chunk.byteLength;
   }
   headers.set("content-length", String(size));
-  return new Request(request.url, { method: request.method, headers, body });
+  // The cf properties go along: sessions and events record where the request came from.
+  return new Request(request.url, { method: request.method, headers, body, cf: request.cf });
 }
 
 /** A response of Better Auth's router in the Worker's conventions. */

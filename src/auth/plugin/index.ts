@@ -4,32 +4,42 @@
  * RPC entrypoint obey the same rules. docs/architecture.md lists them.
  */
 import type { BetterAuthPlugin } from "better-auth";
+import { activityLog } from "../../activity/events";
 import type { Config } from "../../config";
 import type { Db } from "../../db/client";
 import { ERROR_CODES } from "../../errors";
+import type { Mailer } from "../../mail";
 import { rateLimitHooks } from "../../rate-limit";
 import type { LimiterNamespace } from "../../rate-limit/limiter";
 import { clearAbandonedSignUp, passwordToDeleteUser } from "./account";
+import { securityActivity } from "./activity";
 import { adminRevokeByHandle, adminSessionHandles, adminsOnly } from "./admin";
 import { apiClientSignIn, bearerDelivery } from "./api-clients";
 import { credentialKeysOf, sessionReader } from "./context";
+import { chainSessionHooks } from "./database-hooks";
 import { fieldLimits } from "./fields";
 import { cacheControl, httpConventions } from "./http";
 import { sessionLifetimes } from "./lifetimes";
+import { mailLinksToPages } from "./mail-links";
 import { notOffered } from "./not-offered";
 import { conformingErrors, outageIsUnavailable } from "./outages";
 import { reauthenticate, recentAuthentication } from "./reauth";
 import { redirectTargets } from "./redirects";
 import { previousSecretCredentials } from "./secrets";
+import { securityEvents } from "./security-events";
 import { confirmSessionReads, sessionEndpoints, withoutSessionToken } from "./sessions";
 import { signEveryoneOut } from "./sign-everyone-out";
 
 export interface EdgeSessionOptions {
   config: Config;
-  /** Drizzle over D1 (for clearing half-written sign-ups). */
+  /** Drizzle over D1, with outages reported (half-written sign-ups, reading security events). */
   db: Db;
+  /** Drizzle over D1 without outage reporting: security events are written beside the request and must not fail it. */
+  eventsDb: Db;
   /** The `RateLimiter` Durable Object namespace. */
   limiter: LimiterNamespace;
+  /** Where new-device alerts go out. */
+  mailer: Mailer;
 }
 
 /** The error codes the plugin adds to Better Auth's, with their messages. */
@@ -70,32 +80,58 @@ const REAUTH_PATHS = [
   "/admin/revoke-all-sessions",
 ];
 
+/** Where and on what a session signed in (`activity.ts`): set from the request, never from input, shown with the session. */
+const located = { type: "string", required: false, input: false } as const;
+const WHEREABOUTS = {
+  country: located,
+  region: located,
+  city: located,
+  colo: located,
+  timezone: located,
+  asn: { type: "number", required: false, input: false },
+  asOrganization: located,
+  device: located,
+} as const;
+
 /**
  * The Worker's Better Auth plugin.
  *
  * @example
  * ```ts
- * betterAuth({ plugins: [bearer({ requireSignature: true }), edgeSession({ config, db, limiter: env.RATE_LIMITER })] });
+ * betterAuth({ plugins: [bearer({ requireSignature: true }), edgeSession({ config, db, eventsDb, limiter: env.RATE_LIMITER, mailer })] });
  * ```
  */
 export function edgeSession(options: EdgeSessionOptions) {
   const keysOf = credentialKeysOf();
   const readSession = sessionReader(keysOf);
-  const rateLimits = rateLimitHooks(options.config.rateLimit, options.limiter, readSession, keysOf);
+  const { config, limiter, mailer } = options;
+  const activity = securityActivity(activityLog({ db: options.eventsDb, limiter, mailer, config }), config);
+  const rateLimits = rateLimitHooks(config.rateLimit, limiter, readSession, keysOf, activity.lockout);
   return {
     id: "edge-session",
     $ERROR_CODES: PLUGIN_ERROR_CODES,
-    init: (context) => ({ options: { databaseHooks: { session: sessionLifetimes(options.config, context) } } }),
+    init: (context) => ({
+      options: {
+        databaseHooks: { session: chainSessionHooks(sessionLifetimes(config, context), activity.sessionHooks(context)) },
+        ...activity.callbacks(context),
+      },
+    }),
     // The operator's tombstone: Better Auth reads it with the row (so a tombstoned session is gone
     // for it too, `sessions/liveness.ts`), never writes it, and never shows it.
-    schema: { session: { fields: { deletedAt: { type: "date", required: false, input: false, returned: false } } } },
-    endpoints: { ...sessionEndpoints(options.config), reauthenticate, revokeAllSessions: signEveryoneOut(options.db) },
+    schema: { session: { fields: { deletedAt: { type: "date", required: false, input: false, returned: false }, ...WHEREABOUTS } } },
+    endpoints: {
+      ...sessionEndpoints(options.config),
+      reauthenticate,
+      revokeAllSessions: signEveryoneOut(options.db),
+      securityEvents: securityEvents(options.db, options.config),
+    },
     hooks: {
       // The lockout begins an attempt that only an after hook settles: no hook after it may throw.
       before: [
         previousSecretCredentials(keysOf),
         notOffered,
         confirmSessionReads,
+        mailLinksToPages,
         redirectTargets,
         apiClientSignIn,
         fieldLimits,
@@ -114,6 +150,8 @@ export function edgeSession(options: EdgeSessionOptions) {
         withoutSessionToken,
         adminSessionHandles,
         cacheControl,
+        // Last: they record what the answer finally is.
+        ...activity.after,
       ],
     },
     ...httpConventions(),

@@ -6,11 +6,10 @@
  * every way a session is created or renewed obeys them. docs/sessions.md,
  * "Lifetimes".
  */
-import type { AuthContext, BetterAuthOptions } from "better-auth";
+import type { AuthContext } from "better-auth";
 import type { Config } from "../../config";
 import { logError } from "../../log";
-
-type SessionHooks = NonNullable<NonNullable<BetterAuthOptions["databaseHooks"]>["session"]>;
+import type { SessionHooks } from "./database-hooks";
 
 /**
  * The `session` database hooks: a new session's expiry and a renewal's stay

@@ -81,14 +81,15 @@ function resolveFields(fields: unknown, origins: string[]): Record<string, strin
 }
 
 /**
- * The absolute URL `value` leads to, or `null` when it is refused. A path
+ * The absolute URL `value` leads to, or `null` when it is refused (the
+ * account pages check a target they redirect to themselves with it). A path
  * (`/account`) is on the first origin; an absolute URL must start with one
  * of `origins` spelled exactly, so user info, ports, look-alike hosts and
  * other schemes never match. Either way the path must mean the same to
  * every parser: one leading `/`, no `..` above the root, no encoded
  * separators, and still no `//` once resolved.
  */
-function resolveTarget(value: string, origins: string[]): string | null {
+export function resolveTarget(value: string, origins: string[]): string | null {
   if (!PLAIN.test(value)) return null;
   const origin = value.startsWith("/") ? origins[0] : origins.find((candidate) => startsWithOrigin(value, candidate));
   if (!origin) return null;

@@ -1,0 +1,175 @@
+/**
+ * `/account`: the signed-in person's name and address (with its
+ * verification state), password, sessions, sign-out and account deletion.
+ * Without a session it redirects to `/sign-in`, which returns here.
+ * Every form posts to a path of `/account/…` (`account-actions.tsx`).
+ */
+import type { Context } from "hono";
+import type { FC } from "hono/jsx";
+import type { SecurityEventsPage } from "../../client/contract";
+import type { SessionUser } from "../types";
+import { Activity, type ListedEvent, RECENT_EVENTS } from "./account-activity";
+import { type ListedSession, type Pending, Sessions } from "./account-sessions";
+import { type ApiAnswer, callApi, type PageError } from "./api";
+import type { PageEnv } from "./headers";
+import { ErrorMessage, Field, Hidden, Layout, Notice, PostForm, Username } from "./layout";
+import { frame, render, seeOther } from "./respond";
+import { pageSession } from "./session";
+
+/** The account page's sections, where an error is shown. */
+export type Section = "profile" | "password" | "sessions" | "delete";
+
+/** Confirmations the actions send with `?notice=`. */
+const NOTICES: Record<string, string> = {
+  "name-saved": "Your name was saved.",
+  "verification-sent": "We sent a new verification link to your address.",
+  "password-changed": "Your password was changed.",
+  "session-ended": "The session was ended: that device is signed out.",
+  "sessions-ended": "Every other session was ended.",
+};
+
+interface AccountProps extends ReturnType<typeof frame> {
+  user: SessionUser;
+  sessions: ListedSession[];
+  events: ListedEvent[] | null;
+  notice?: string;
+  error?: PageError;
+  section?: Section;
+  pending?: Pending;
+}
+
+const Account: FC<AccountProps> = ({ user, sessions, events, notice, error, section, pending, ...layout }) => {
+  const errorIn = (name: Section) => (section === name ? error : undefined);
+  const passwordError = errorIn("password");
+  return (
+    <Layout {...layout} title="Your account" error={error} wide>
+      {notice && NOTICES[notice] ? <Notice>{NOTICES[notice]}</Notice> : null}
+      <section class="card" aria-labelledby="profile-title">
+        <h2 id="profile-title">Profile</h2>
+        {errorIn("profile") ? <ErrorMessage error={error as PageError} /> : null}
+        <dl class="facts">
+          <dt>Email address</dt>
+          <dd>
+            {user.email}
+            {user.emailVerified ? <span class="badge ok">Verified</span> : <span class="badge">Not verified</span>}
+          </dd>
+        </dl>
+        {user.emailVerified ? null : (
+          <PostForm action="/account/verification">
+            <Hidden fields={{ email: user.email }} />
+            <p>
+              <button type="submit" class="secondary">
+                Send a verification link
+              </button>
+            </p>
+          </PostForm>
+        )}
+        <PostForm action="/account/name">
+          <Field name="name" label="Name" autocomplete="name" value={user.name} maxLength={128} />
+          <button type="submit">Save name</button>
+        </PostForm>
+      </section>
+
+      <section class="card" aria-labelledby="password-title">
+        <h2 id="password-title">Change your password</h2>
+        {passwordError ? <ErrorMessage error={passwordError} /> : null}
+        <PostForm action="/account/password">
+          <Username email={user.email} />
+          <Field
+            name="currentPassword"
+            label="Current password"
+            type="password"
+            autocomplete="current-password"
+            maxLength={128}
+            invalid={passwordError?.code === "INVALID_PASSWORD"}
+          />
+          <Field
+            name="newPassword"
+            label="New password"
+            type="password"
+            autocomplete="new-password"
+            minLength={8}
+            maxLength={128}
+            hint="At least 8 characters."
+            invalid={passwordError?.code === "PASSWORD_TOO_SHORT" || passwordError?.code === "PASSWORD_TOO_LONG"}
+          />
+          <div class="check">
+            <input type="checkbox" id="revokeOtherSessions" name="revokeOtherSessions" value="true" />
+            <label for="revokeOtherSessions">Sign out my other sessions</label>
+          </div>
+          <button type="submit">Change password</button>
+        </PostForm>
+      </section>
+
+      <Sessions sessions={sessions} email={user.email} error={errorIn("sessions")} pending={pending} />
+
+      {events ? <Activity events={events} /> : null}
+
+      <section class="card" aria-labelledby="delete-title">
+        <h2 id="delete-title">Delete your account</h2>
+        {errorIn("delete") ? <ErrorMessage error={error as PageError} /> : null}
+        <p>This deletes your account and signs out every session. It cannot be undone.</p>
+        <PostForm action="/account/delete">
+          <Username email={user.email} />
+          <Field
+            id="delete-password"
+            name="password"
+            label="Your password"
+            type="password"
+            autocomplete="current-password"
+            maxLength={128}
+            invalid={errorIn("delete") !== undefined}
+          />
+          <button type="submit" class="danger">
+            Delete my account
+          </button>
+        </PostForm>
+      </section>
+    </Layout>
+  );
+};
+
+/** Where a visitor without a session goes: the sign-in form, which returns here. */
+export const SIGN_IN_AND_RETURN = `/sign-in?callbackURL=${encodeURIComponent("/account")}`;
+
+/**
+ * The user, their sessions and recent events, or `null` without a live
+ * session; `cookie` replaces the request's. The page shows without the
+ * events when they cannot be read: they are not what the visitor came to do.
+ */
+async function loadAccount(c: Context<PageEnv>, cookie?: string) {
+  const [found, listed, recent] = await Promise.all([
+    pageSession(c, cookie),
+    callApi<ListedSession[]>(c, "/list-sessions", { cookie }),
+    callApi<SecurityEventsPage>(c, `/security-events?limit=${RECENT_EVENTS}`, { cookie }),
+  ]);
+  const setCookies = [...found.setCookies, ...listed.setCookies, ...recent.setCookies];
+  if (!found.user || listed.error || !listed.data) return { account: null, setCookies };
+  const events = recent.data ? (recent.data.events as unknown as ListedEvent[]) : null;
+  return { account: { user: found.user, sessions: listed.data, events }, setCookies };
+}
+
+/** `GET /account`. */
+export async function showAccount(c: Context<PageEnv>) {
+  const { account, setCookies } = await loadAccount(c);
+  if (!account) return seeOther(c, SIGN_IN_AND_RETURN, { setCookies });
+  return render(c, <Account {...frame(c)} {...account} notice={c.req.query("notice")} />, { setCookies });
+}
+
+/**
+ * The account page again, with the error of a failed action in its section
+ * (and the API's status); to `/sign-in` when the session is gone.
+ */
+export async function accountWithError(
+  c: Context<PageEnv>,
+  answer: ApiAnswer<unknown>,
+  section: Section,
+  pending?: Pending,
+  cookie?: string,
+) {
+  const { account, setCookies } = await loadAccount(c, cookie);
+  const cookies = [...answer.setCookies, ...setCookies];
+  if (!account || answer.error?.code === "UNAUTHORIZED") return seeOther(c, SIGN_IN_AND_RETURN, { setCookies: cookies });
+  const page = <Account {...frame(c)} {...account} error={answer.error} section={section} pending={pending} />;
+  return render(c, page, { status: answer.status, error: answer.error, setCookies: cookies });
+}
