@@ -23,6 +23,8 @@ export interface KvSecondaryStorage extends SecondaryStorage {
    * deleted in the meantime.
    */
   readSession(token: string): Promise<string | null>;
+  /** Until when (epoch ms) `readSession(token)` goes on returning the copy remembered now (`trust.ts`), if any. */
+  reusableUntil(token: string): number | undefined;
 }
 
 /** Versioned prefix of every key this adapter writes. */
@@ -110,6 +112,7 @@ export function kvSecondaryStorage(kv: KVNamespace, options: KvStorageOptions = 
   return {
     get: (key) => read(key, false),
     readSession: (token) => read(token, true),
+    reusableUntil: (token) => trustFor(token)?.reusableUntil(token),
     async set(key, value, ttl) {
       if (isVerificationKey(key)) return;
       if (ttl !== undefined && ttl <= 0) return change(key, true, () => kv.delete(KV_PREFIX + key));
