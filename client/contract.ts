@@ -213,6 +213,15 @@ export interface ValidatedSession {
    * (its expiry pushed back) on this check. Empty most of the time.
    */
   setCookies: string[];
+  /**
+   * Until when (epoch ms) the caller may give the same answer for the same
+   * credentials without asking again: as long as the auth Worker itself
+   * would answer from memory (`SESSION_MEMORY_SECONDS`, within the
+   * confirmation of `SESSION_REVALIDATE_SECONDS`), and never past a renewal
+   * that falls due. Absent when the answer is for this request only.
+   * `authSession()` uses it; the revocation bound stays as it is.
+   */
+  reuseUntil?: number;
 }
 
 export interface ValidateOptions {

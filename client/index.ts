@@ -41,8 +41,39 @@ export type AuthBinding = AuthServiceRpc & { fetch(request: Request): Promise<Re
 export interface AuthSessionOptions {
   /** Name of the Service Binding in the calling Worker's `Env`. */
   binding: string;
-  /** Check every request against D1, skipping the auth Worker's caches. @default false */
+  /** Check every request against D1, skipping the auth Worker's caches and this isolate's. @default false */
   fresh?: boolean;
+}
+
+/** Answers remembered per isolate, by credentials; the oldest go first past this many. */
+const MAX_REMEMBERED = 10_000;
+
+/**
+ * Sessions this isolate validated, until the `reuseUntil` the auth Worker
+ * gave: as long as it would itself answer from memory, so the revocation
+ * bound is the auth Worker's (docs/performance.md, "The consumer path").
+ */
+const remembered = new Map<string, { answer: ValidatedSession; until: number }>();
+
+/** The map key of a request's credentials. */
+const credentialsKey = (cookie: string | undefined, authorization: string | undefined) => `${authorization ?? ""}\n${cookie ?? ""}`;
+
+function recall(key: string): ValidatedSession | null {
+  const entry = remembered.get(key);
+  if (!entry) return null;
+  if (entry.until <= Date.now()) {
+    remembered.delete(key);
+    return null;
+  }
+  // Copies, so no handler can change what the next request sees.
+  return { user: { ...entry.answer.user }, session: { ...entry.answer.session }, setCookies: [] };
+}
+
+function remember(key: string, answer: ValidatedSession): void {
+  if (!answer.reuseUntil || answer.reuseUntil <= Date.now() || answer.setCookies.length > 0) return;
+  remembered.delete(key);
+  if (remembered.size >= MAX_REMEMBERED) remembered.delete(remembered.keys().next().value as string);
+  remembered.set(key, { answer: { user: { ...answer.user }, session: { ...answer.session }, setCookies: [] }, until: answer.reuseUntil });
 }
 
 function bindingOf(c: Context, name: string): AuthBinding {
@@ -59,7 +90,9 @@ function bindingOf(c: Context, name: string): AuthBinding {
  *
  * Identity comes only from the session credentials (`cookie`,
  * `authorization`) checked by the auth Worker; headers such as `x-user-id`
- * that a client sent are never read.
+ * that a client sent are never read. An answer is reused for the same
+ * credentials until the auth Worker's `reuseUntil` (a few seconds), which
+ * leaves the revocation bound where it is; `fresh` never reuses.
  */
 export function authSession(options: AuthSessionOptions): MiddlewareHandler<AuthEnv> {
   if (!options?.binding) throw new Error('authSession() needs the name of the Service Binding: authSession({ binding: "AUTH" })');
@@ -70,10 +103,13 @@ export function authSession(options: AuthSessionOptions): MiddlewareHandler<Auth
     if (cookie) headers.cookie = cookie;
     if (authorization) headers.authorization = authorization;
     let result: ValidatedSession | null = null;
-    if (cookie || authorization) {
+    const key = credentialsKey(cookie, authorization);
+    if ((cookie || authorization) && !options.fresh) result = recall(key);
+    if ((cookie || authorization) && !result) {
       const auth = bindingOf(c, options.binding);
       try {
         result = await auth.validateHeaders(headers, { fresh: options.fresh === true });
+        if (result && !options.fresh) remember(key, result);
       } catch (error) {
         // Never fall back to "anonymous": the session may well be valid.
         console.error("auth Worker unavailable:", error);
@@ -122,7 +158,15 @@ export function requireAuth(): MiddlewareHandler<AuthedEnv> {
  */
 export function forwardAuth(options: { binding: string }): MiddlewareHandler {
   return async function forwardAuth(c) {
-    // The request goes as it came, cf-connecting-ip (set by Cloudflare, not the client) included.
-    return bindingOf(c, options.binding).fetch(c.req.raw);
+    // A sign-out or revocation sent this way is seen here at once: the answer remembered for these
+    // credentials goes, before and after (a check under way meanwhile may have put it back).
+    const key = credentialsKey(c.req.header("cookie"), c.req.header("authorization"));
+    remembered.delete(key);
+    try {
+      // The request goes as it came, cf-connecting-ip (set by Cloudflare, not the client) included.
+      return await bindingOf(c, options.binding).fetch(c.req.raw);
+    } finally {
+      remembered.delete(key);
+    }
   };
 }

@@ -261,3 +261,33 @@ export function countingD1() {
   });
   return { db, counter };
 }
+
+/**
+ * KV as Cloudflare enforces it and Miniflare does not: a second write (put
+ * or delete) of a key within a second fails with `429`, as the binding's own
+ * error says it. `refused` counts the writes turned away.
+ */
+export function oneWritePerKeyPerSecond(kv: KVNamespace = env.SESSION_KV) {
+  const lastWrite = new Map<string, number>();
+  const counter = { refused: 0 };
+  const limited = (key: string, method: "PUT" | "DELETE") => {
+    const now = Date.now();
+    const last = lastWrite.get(key);
+    if (last !== undefined && now - last < 1_000) {
+      counter.refused += 1;
+      throw new Error(`KV ${method} failed: 429 Too Many Requests`);
+    }
+    lastWrite.set(key, now);
+  };
+  const limitedKv = wrapBinding(kv, {
+    put: (async (key: string, ...rest: unknown[]) => {
+      limited(key, "PUT");
+      return (kv.put as (...args: unknown[]) => Promise<void>)(key, ...rest);
+    }) as KVNamespace["put"],
+    delete: (async (key: string) => {
+      limited(key, "DELETE");
+      return kv.delete(key);
+    }) as KVNamespace["delete"],
+  });
+  return { kv: limitedKv, counter };
+}

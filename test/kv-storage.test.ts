@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { StorageUnavailableError } from "../src/errors";
 import { AtomicOperationUnsupportedError, KV_PREFIX, kvSecondaryStorage } from "../src/sessions/kv-storage";
-import { call, editCachedSession, getSession, kvHasSession, rawToken, sessionRow, signUp } from "./helpers";
+import { call, editCachedSession, getSession, kvHasSession, rawToken, sessionRow, signUp, wrapBinding } from "./helpers";
 
 describe("KV secondary storage", () => {
   it("round-trips values under the versioned prefix", async () => {
@@ -63,6 +63,43 @@ describe("KV secondary storage", () => {
       get: () => Promise.reject(new Error("KV down")),
     } as unknown as KVNamespace;
     await expect(kvSecondaryStorage(broken).get("x")).rejects.toBeInstanceOf(StorageUnavailableError);
+  });
+});
+
+describe("KV's one write per key per second", () => {
+  /** KV whose first `refusals` writes fail with `error`; `attempts` counts every write. */
+  function refusingKv(refusals: number, error = "KV PUT failed: 429 Too Many Requests") {
+    const counter = { attempts: 0 };
+    const kv = wrapBinding(env.SESSION_KV, {
+      put: (async (...args: Parameters<KVNamespace["put"]>) => {
+        counter.attempts += 1;
+        if (counter.attempts <= refusals) throw new Error(error);
+        return env.SESSION_KV.put(...args);
+      }) as KVNamespace["put"],
+    });
+    return { kv, counter };
+  }
+
+  it("writes again after the limit refused a write", async () => {
+    const { kv, counter } = refusingKv(2);
+    const storage = kvSecondaryStorage(kv, { retryDelaysMs: [10, 20] });
+    const key = `busy-${crypto.randomUUID()}`;
+    await storage.set(key, "landed", 3600);
+    expect(counter.attempts).toBe(3);
+    expect(await storage.get(key)).toBe("landed");
+  });
+
+  it("reports an outage once the retries are used up, and never retries other failures", async () => {
+    const limited = refusingKv(10);
+    await expect(kvSecondaryStorage(limited.kv, { retryDelaysMs: [10, 20] }).set("k", "v", 3600)).rejects.toBeInstanceOf(
+      StorageUnavailableError,
+    );
+    expect(limited.counter.attempts).toBe(3);
+    const down = refusingKv(10, "KV PUT failed: 500 Internal Server Error");
+    await expect(kvSecondaryStorage(down.kv, { retryDelaysMs: [10, 20] }).set("k", "v", 3600)).rejects.toBeInstanceOf(
+      StorageUnavailableError,
+    );
+    expect(down.counter.attempts).toBe(1);
   });
 });
 

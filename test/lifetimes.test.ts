@@ -2,7 +2,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AuthService } from "../src/rpc/auth-service";
-import { callIn, countingD1, PASSWORD, rawToken, sessionCookie, sessionRow, uniqueEmail } from "./helpers";
+import { callIn, countingD1, oneWritePerKeyPerSecond, PASSWORD, rawToken, sessionCookie, sessionRow, uniqueEmail } from "./helpers";
 
 const DAY = 86_400_000;
 
@@ -103,6 +103,23 @@ describe("sessions per user (SESSION_MAX_PER_USER)", () => {
       .first<{ n: number }>();
     expect(count?.n).toBe(3);
   });
+});
+
+describe("the cap under KV's one write per key per second", () => {
+  it("a sign-in that ends a session still answers 200, though it writes the user's session list twice", async () => {
+    const { kv, counter } = oneWritePerKeyPerSecond();
+    const isolate = { ...env, SESSION_KV: kv, SESSION_MAX_PER_USER: "1" } as Env;
+    const first = await signUpIn(isolate);
+    // A second apart from the sign-up's writes, as a person signs in again.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const response = await callIn(isolate, "/api/auth/sign-in/email", { method: "POST", json: { email: first.email, password: PASSWORD } });
+    expect(response.status).toBe(200);
+    // KV refused the second write of the list, and the write went through on the retry.
+    expect(counter.refused).toBeGreaterThan(0);
+    expect((await callIn(isolate, "/api/me", { headers: { authorization: `Bearer ${first.bearer}` } })).status).toBe(401);
+    const bearer = response.headers.get("set-auth-token") ?? "";
+    expect((await callIn(isolate, "/api/me", { headers: { authorization: `Bearer ${bearer}` } })).status).toBe(200);
+  }, 20_000);
 });
 
 describe("a tombstoned session (deletedAt set by an operator)", () => {

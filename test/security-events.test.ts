@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { SecurityEventsPage } from "../client/contract";
 import { eventsWhen } from "./activity-helpers";
-import { type Client, call, callIn, latestMail, PASSWORD, signIn, signUp, uniqueEmail } from "./helpers";
+import { type Client, call, callIn, latestMail, PASSWORD, signIn, signUp, uniqueEmail, wrapBinding } from "./helpers";
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -75,5 +75,57 @@ describe("GET /api/auth/security-events", () => {
     }
     expect((await call("/api/auth/security-events", { method: "POST", headers: bearer(client.bearer), json: {} })).status).toBe(405);
     expect((await signIn(client.email, PASSWORD)).response.status).toBe(200);
+  });
+});
+
+describe("security events from D1 replicas", () => {
+  /** D1 that records where each of its Sessions API sessions starts. */
+  function recordingSessions() {
+    const starts: (string | undefined)[] = [];
+    const DB = wrapBinding(env.DB, {
+      withSession: ((from?: string) => {
+        starts.push(from);
+        return env.DB.withSession(from);
+      }) as D1Database["withSession"],
+    });
+    return { isolate: { ...env, DB }, starts };
+  }
+
+  /** A cursor as the endpoint makes them, with `bookmark`. */
+  const cursorWith = (cursor: string, bookmark: string) => {
+    const [at, id] = JSON.parse(atob(cursor.replaceAll("-", "+").replaceAll("_", "/"))) as [number, string];
+    return btoa(JSON.stringify([at, id, bookmark]))
+      .replaceAll("+", "-")
+      .replaceAll("/", "_")
+      .replace(/=+$/, "");
+  };
+
+  it("reads a first page from any replica, and the next from the bookmark of the one before", async () => {
+    const client = await userWithEvents(2);
+    const { isolate, starts } = recordingSessions();
+    const first = await page(client.bearer, "?limit=2", isolate);
+    expect(first.status).toBe(200);
+    const second = await page(client.bearer, `?limit=2&cursor=${first.body.nextCursor}`, isolate);
+    expect(second.status).toBe(200);
+    expect(second.body.events).toHaveLength(1);
+    expect(starts[0]).toBe("first-unconstrained");
+    expect(starts[1]).toMatch(/^[0-9A-Za-z-]+$/);
+    expect(starts[1]).not.toBe("first-unconstrained");
+  });
+
+  it("reads from the primary when D1 will not start from a cursor's bookmark, and refuses one it never gave", async () => {
+    const client = await userWithEvents(2);
+    const { body } = await page(client.bearer, "?limit=2");
+    const DB = wrapBinding(env.DB, {
+      withSession: ((from?: string) => {
+        if (from === "0000-unknown") throw new Error("D1_ERROR: invalid bookmark");
+        return env.DB.withSession(from);
+      }) as D1Database["withSession"],
+    });
+    const stale = await page(client.bearer, `?limit=2&cursor=${cursorWith(body.nextCursor ?? "", "0000-unknown")}`, { ...env, DB });
+    expect(stale.status).toBe(200);
+    expect(stale.body.events).toHaveLength(1);
+    const forged = await page(client.bearer, `?limit=2&cursor=${cursorWith(body.nextCursor ?? "", "<script>")}`);
+    expect([forged.status, forged.body.code]).toEqual([400, "VALIDATION_ERROR"]);
   });
 });

@@ -36,20 +36,30 @@ export function cpuSnapshot() {
 }
 
 /**
- * CPU cores' worth of work done by other processes between two snapshots, and the
- * process groups of ours whose processes changed (wrangler restarted workerd, e.g.
- * after a source file changed). A process of ours that ended in between counts as other.
+ * CPU cores' worth of work done by other processes between two snapshots, the CPU
+ * milliseconds each of our wrangler process groups used (by group id), and the process
+ * groups of ours whose processes changed (wrangler restarted workerd, e.g. after a source
+ * file changed). A process of ours that ended in between counts as other.
  */
 export function cpuBetween(before, after) {
-  if (!before || !after) return { otherCpuCores: null, restartedGroups: [] };
+  if (!before || !after) return { otherCpuCores: null, restartedGroups: [], groupCpuMs: null };
   const seconds = (after.at - before.at) / 1000;
   const ticksPerSecond = 100; // USER_HZ on Linux
   let ours = 0;
-  for (const [pid, { ticks }] of after.ours) ours += ticks - (before.ours.get(pid)?.ticks ?? 0);
+  const groupCpuMs = new Map();
+  for (const [pid, { ticks, pgid }] of after.ours) {
+    const used = ticks - (before.ours.get(pid)?.ticks ?? 0);
+    ours += used;
+    if (pgid !== process.pid) groupCpuMs.set(pgid, (groupCpuMs.get(pgid) ?? 0) + (used * 1000) / ticksPerSecond);
+  }
   const restarted = new Set();
   for (const [pid, { pgid }] of before.ours) if (!after.ours.has(pid)) restarted.add(pgid);
   for (const [pid, { pgid }] of after.ours) if (!before.ours.has(pid)) restarted.add(pgid);
   const cores = Math.min(os.cpus().length, Math.max(0, after.busy - before.busy - ours) / ticksPerSecond / seconds);
   const names = processGroups();
-  return { otherCpuCores: round(cores, 2), restartedGroups: [...restarted].map((pgid) => names.get(pgid) ?? String(pgid)) };
+  return {
+    otherCpuCores: round(cores, 2),
+    restartedGroups: [...restarted].map((pgid) => names.get(pgid) ?? String(pgid)),
+    groupCpuMs,
+  };
 }

@@ -1,7 +1,7 @@
 // The wrangler processes the benchmark starts: spawning, waiting, and stopping every
 // process group on exit, errors and Ctrl-C.
 import { spawn, spawnSync } from "node:child_process";
-import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { CHILD_ENV, LOGS, ROOT } from "./settings.mjs";
@@ -20,12 +20,16 @@ export const processGroups = () => new Map([...children].map(([pid, entry]) => [
 export function startWrangler(name, args) {
   mkdirSync(LOGS, { recursive: true });
   const logPath = path.join(LOGS, `${name}.log`);
+  // wrangler's own debug log, apart per process: it names the inspector of the workerd that runs the Workers.
+  const debugLogDir = mkdtempSync(path.join(LOGS, `${name}-debug-`));
   const log = createWriteStream(logPath);
   // detached: the child leads a new process group, so wrangler, its Node and workerd die together.
-  const child = spawn("wrangler", args, { cwd: ROOT, env: CHILD_ENV, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const env = { ...CHILD_ENV, WRANGLER_LOG_PATH: debugLogDir };
+  const child = spawn("wrangler", args, { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
-  const entry = { name, child, logPath, exited: false, exitCode: null };
+  const inspectorPort = args.includes("--inspector-port") ? Number(args[args.indexOf("--inspector-port") + 1]) : null;
+  const entry = { name, child, logPath, debugLogDir, inspectorPort, exited: false, exitCode: null };
   child.on("exit", (code, signal) => {
     entry.exited = true;
     entry.exitCode = code ?? signal;

@@ -1,10 +1,11 @@
 // The Workers under test: each on its own port and state, with users signed up.
 import { randomBytes, randomInt } from "node:crypto";
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { ensureDevVars } from "../../scripts/dev-vars.mjs";
 import { freePort, startWrangler, stopWrangler, waitReady, wranglerSync } from "./processes.mjs";
+import { makeSessions, seedSql } from "./sessions.mjs";
 import { EXAMPLE_CONFIG, IP_POOL, PASSWORD, ROOT, STATE, USERS } from "./settings.mjs";
 
 /** A pool of distinct random IPv4 addresses, handed out round-robin. */
@@ -22,10 +23,12 @@ export const randomSecret = () => randomBytes(32).toString("base64url"); // 43 c
  * Starts one wrangler dev server on a fresh persist dir, after applying the D1 migrations.
  * `configs` are wrangler config paths, the first one served on the port.
  */
-export async function startServer({ key, label, configs, migrateConfig, persist, vars, readyPath, accept, trustedOrigin }) {
+export async function startServer({ key, label, configs, migrateConfig, persist, vars, readyPath, accept, trustedOrigin, prepare }) {
   const persistDir = path.join(STATE, persist);
   rmSync(persistDir, { recursive: true, force: true });
   wranglerSync(["d1", "migrations", "apply", "DB", "--local", "-c", migrateConfig, "--persist-to", persistDir], `${label}: D1 migrations`);
+  // Whatever must be in storage before the Worker starts (seeded sessions).
+  await prepare?.(persistDir);
   const port = await freePort();
   const inspectorPort = await freePort();
   const args = ["dev", ...configs.flatMap((config) => ["-c", config]), "--port", String(port), "--inspector-port", String(inspectorPort)];
@@ -125,4 +128,59 @@ export async function startExample() {
   }
   server.usersVia = "users signed up through the example's /api/auth/* forward";
   return server;
+}
+
+/**
+ * Seeds `count` sessions into the local D1 and KV under `persistDir`, signed with
+ * `secret`, before the project Worker starts there: the rows through
+ * `wrangler d1 execute --file`, the KV copies through a throwaway Worker on the same
+ * namespace (bench/seed; `wrangler kv bulk put --local` writes one key after another,
+ * over twice as long). Returns the sessions with their signed credentials.
+ */
+export async function seedSessions(persistDir, { count, secret, label }) {
+  const started = performance.now();
+  const seed = await makeSessions({ count, secret, prefix: "seeded" });
+  const sqlFile = path.join(STATE, "seed.sql");
+  writeFileSync(sqlFile, `${seedSql(seed).join("\n")}\n`);
+  wranglerSync(
+    ["d1", "execute", "DB", "--local", "-c", "wrangler.toml", "--persist-to", persistDir, "--file", sqlFile],
+    `${label}: seeding D1`,
+  );
+  rmSync(sqlFile, { force: true });
+  const port = await freePort();
+  const entry = startWrangler("seed", [
+    "dev",
+    "-c",
+    "bench/seed/wrangler.toml",
+    "--port",
+    String(port),
+    "--persist-to",
+    persistDir,
+    "--log-level",
+    "warn",
+    "--show-interactive-dev-session=false",
+    "--inspector-port",
+    String(await freePort()),
+  ]);
+  try {
+    const origin = `http://localhost:${port}`;
+    await waitReady(entry, origin, (status) => status === 405);
+    const batches = [];
+    for (let i = 0; i < seed.sessions.length; i += 1000) batches.push(seed.sessions.slice(i, i + 1000).map((s) => s.kv));
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < batches.length; i = next++) {
+        const res = await fetch(origin, { method: "POST", body: JSON.stringify(batches[i]) });
+        const text = await res.text();
+        if (res.status !== 200) throw new Error(`${label}: seeding KV answered ${res.status}: ${text.slice(0, 200)}`);
+      }
+    };
+    await Promise.all([worker(), worker()]);
+  } finally {
+    await stopWrangler(entry);
+  }
+  console.log(
+    `${label}: ${count.toLocaleString("en")} sessions seeded into D1 and KV in ${Math.round((performance.now() - started) / 1000)} s`,
+  );
+  return seed.sessions;
 }

@@ -12,7 +12,7 @@ import { admin } from "better-auth/plugins/admin";
 import { bearer } from "better-auth/plugins/bearer";
 import { jwt } from "better-auth/plugins/jwt";
 import type { Config } from "../config";
-import { createDb, type Db } from "../db/client";
+import { createDb, type Db, replicaReads } from "../db/client";
 import { surfacingFailures } from "../db/outage";
 import { schema } from "../db/schema";
 import { ERROR_CODES } from "../errors";
@@ -128,7 +128,14 @@ export function createAuth({ env, config, db, storage }: AuthOptions) {
       // endpoints are offered, and handles instead of tokens are edgeSession's rules (plugin/admin.ts).
       admin({ defaultRole: DEFAULT_ROLE, adminRoles: [ADMIN_ROLE], bannedUserMessage: ERROR_CODES.USER_BANNED.message }),
       // After bearer: its hooks hand out set-auth-token, which this plugin keeps from browsers.
-      edgeSession({ config, db, eventsDb: createDb(env.DB), limiter: env.RATE_LIMITER, mailer }),
+      edgeSession({
+        config,
+        db,
+        eventsDb: createDb(env.DB),
+        replicaReads: (bookmark) => replicaReads(env.DB, bookmark),
+        limiter: env.RATE_LIMITER,
+        mailer,
+      }),
     ],
     advanced: {
       ...hostOnlyCookies(config),

@@ -43,7 +43,10 @@ export class AuthService extends WorkerEntrypoint<Env> implements AuthServiceRpc
 
   private async validate(headers: Headers, options: ValidateOptions): Promise<ValidatedSession | null> {
     if (!headers.has("cookie") && !headers.has("authorization")) return null;
-    const { user, session, setCookies } = await lookupSession(getRuntime(this.env), headers, { fresh: options?.fresh === true });
-    return user && session ? { user, session, setCookies } : null;
+    const { user, session, setCookies, reuseUntil } = await lookupSession(getRuntime(this.env), headers, {
+      fresh: options?.fresh === true,
+    });
+    if (!user || !session) return null;
+    return reuseUntil && setCookies.length === 0 ? { user, session, setCookies, reuseUntil } : { user, session, setCookies };
   }
 }

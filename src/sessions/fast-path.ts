@@ -13,8 +13,14 @@ import { BoundedMap } from "./bounded-map";
 import { type CredentialKeys, credentialKeys, secretsOf, sessionCredential, type VerifiedCredential } from "./credentials";
 import type { KvSecondaryStorage } from "./kv-storage";
 
-/** The answer: a session, no session, or "ask Better Auth". */
-export type FastLookup = { user: SessionUser; session: SessionRecord } | "anonymous" | "slow";
+/**
+ * The answer: a session, no session, or "ask Better Auth". A session comes
+ * with `reuseUntil` (epoch ms, 0 for not at all): until then the same
+ * credential gets the same answer here, from memory, short of a change made
+ * in this isolate; never past a renewal that falls due, the expiry or the
+ * end of the session's lifetime.
+ */
+export type FastLookup = { user: SessionUser; session: SessionRecord; reuseUntil: number } | "anonymous" | "slow";
 
 /** Entries each per-isolate memo keeps; the oldest go first. */
 const MEMO_SIZE = 10_000;
@@ -110,8 +116,10 @@ export async function fastLookup(fastPath: FastPath, headers: Headers): Promise<
   // (Better Auth extends it, never past its absolute end, and sets the cookie).
   const due = entry.expiresAt - expiresInMs + updateAgeMs <= now && entry.expiresAt < entry.endsAt;
   if (!(entry.expiresAt > now) || due) return "slow";
+  const renewal = entry.expiresAt < entry.endsAt ? entry.expiresAt - expiresInMs + updateAgeMs : Number.POSITIVE_INFINITY;
+  const reusable = Math.min(storage.reusableUntil(token) ?? 0, renewal, entry.expiresAt, entry.endsAt);
   // Copies, so no caller can change what the next request sees.
-  return { user: { ...entry.user }, session: { ...entry.session } };
+  return { user: { ...entry.user }, session: { ...entry.session }, reuseUntil: reusable > now ? reusable : 0 };
 }
 
 const DATE_FIELDS = ["createdAt", "updatedAt", "expiresAt"];

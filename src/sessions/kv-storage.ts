@@ -23,6 +23,8 @@ export interface KvSecondaryStorage extends SecondaryStorage {
    * deleted in the meantime.
    */
   readSession(token: string): Promise<string | null>;
+  /** Until when (epoch ms) `readSession(token)` goes on returning the copy remembered now (`trust.ts`), if any. */
+  reusableUntil(token: string): number | undefined;
 }
 
 /** Versioned prefix of every key this adapter writes. */
@@ -52,6 +54,32 @@ export interface KvStorageOptions {
   /** Consulted for every session copy found; by default every copy is used. */
   trust?: SessionTrust;
   now?: () => number;
+  /**
+   * Waits before each retry of a write KV refused for writing the same key
+   * within a second (`429`). @default [1000, 2000]
+   */
+  retryDelaysMs?: readonly number[];
+}
+
+/** KV takes one write per key per second; a second one within it fails with this. */
+const SAME_KEY_LIMIT = /\b429\b/;
+
+/**
+ * Runs `write`, again after each of `delaysMs` while KV refuses it for the
+ * one-write-per-key-per-second limit. Better Auth writes a user's session
+ * list twice in one request at times (a sign-in that ends the least recently
+ * used session, a re-authentication), which that limit refuses at Cloudflare.
+ */
+async function withinWriteLimit(write: () => Promise<void>, delaysMs: readonly number[]): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      const delay = delaysMs[attempt];
+      if (delay === undefined || !SAME_KEY_LIMIT.test(String((error as Error)?.message ?? error))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
 }
 
 /**
@@ -77,7 +105,7 @@ function isSessionKey(key: string): boolean {
  * ```
  */
 export function kvSecondaryStorage(kv: KVNamespace, options: KvStorageOptions = {}): KvSecondaryStorage {
-  const { trust, now = () => Date.now() } = options;
+  const { trust, now = () => Date.now(), retryDelaysMs = [1000, 2000] } = options;
   /** The trust policy for `key`, if it is a session's. */
   const trustFor = (key: string) => (isSessionKey(key) ? trust : undefined);
 
@@ -101,7 +129,7 @@ export function kvSecondaryStorage(kv: KVNamespace, options: KvStorageOptions = 
     const drop = () => (deleted ? session?.forget(key) : session?.replaced(key));
     drop();
     try {
-      await storageCall("KV", write);
+      await storageCall("KV", () => withinWriteLimit(write, retryDelaysMs));
     } finally {
       drop();
     }
@@ -110,6 +138,7 @@ export function kvSecondaryStorage(kv: KVNamespace, options: KvStorageOptions = 
   return {
     get: (key) => read(key, false),
     readSession: (token) => read(token, true),
+    reusableUntil: (token) => trustFor(token)?.reusableUntil(token),
     async set(key, value, ttl) {
       if (isVerificationKey(key)) return;
       if (ttl !== undefined && ttl <= 0) return change(key, true, () => kv.delete(KV_PREFIX + key));

@@ -12,6 +12,8 @@ export interface SessionLookup {
   session: SessionRecord | null;
   /** `Set-Cookie` values to send back (a session renewed on this request). */
   setCookies: string[];
+  /** Until when (epoch ms) this answer holds for the same credentials, as `fast-path.ts` says; 0 or absent: not beyond this request. */
+  reuseUntil?: number;
 }
 
 export interface LookupOptions {

@@ -91,6 +91,19 @@ export class SessionTrust {
     return copy;
   }
 
+  /**
+   * Until when (epoch ms) {@link recall} goes on returning the copy of
+   * `token` it holds now, within its confirmation; `undefined` when it holds
+   * none. An answer built from that copy may be reused as long, by a caller
+   * of this isolate's answers, without moving the revocation bound.
+   */
+  reusableUntil(token: string): number | undefined {
+    const entry = this.entries.get(token);
+    if (!entry?.copy) return undefined;
+    const until = Math.min(entry.copy.readAt + this.memorySeconds * 1000, entry.confirmedAt + this.boundSeconds * 1000);
+    return until > this.now() ? until : undefined;
+  }
+
   /** Marks the start of a KV read; pass the mark to {@link accept}. */
   begin(): { seq: number; at: number } {
     return { seq: this.seq, at: this.now() };

@@ -6,7 +6,7 @@
 import type { BetterAuthPlugin } from "better-auth";
 import { activityLog } from "../../activity/events";
 import type { Config } from "../../config";
-import type { Db } from "../../db/client";
+import type { Db, ReplicaReads } from "../../db/client";
 import { ERROR_CODES } from "../../errors";
 import type { Mailer } from "../../mail";
 import { rateLimitHooks } from "../../rate-limit";
@@ -36,6 +36,8 @@ export interface EdgeSessionOptions {
   db: Db;
   /** Drizzle over D1 without outage reporting: security events are written beside the request and must not fail it. */
   eventsDb: Db;
+  /** Reads that tolerate replica lag (the security events page), from `bookmark` on if given. */
+  replicaReads: (bookmark?: string) => ReplicaReads;
   /** The `RateLimiter` Durable Object namespace. */
   limiter: LimiterNamespace;
   /** Where new-device alerts go out. */
@@ -123,7 +125,7 @@ export function edgeSession(options: EdgeSessionOptions) {
       ...sessionEndpoints(options.config),
       reauthenticate,
       revokeAllSessions: signEveryoneOut(options.db),
-      securityEvents: securityEvents(options.db, options.config),
+      securityEvents: securityEvents(options.replicaReads, options.config),
     },
     hooks: {
       // The lockout begins an attempt that only an after hook settles: no hook after it may throw.

@@ -8,7 +8,7 @@ import * as z from "zod";
 import type { SecurityEventsPage } from "../../../client/contract";
 import { type Cursor, eventsPage } from "../../activity/store";
 import type { Config } from "../../config";
-import type { Db } from "../../db/client";
+import type { ReplicaReads } from "../../db/client";
 import { surfaced } from "../../db/outage";
 import { apiError } from "../../errors";
 import { isAdmin } from "./admin";
@@ -17,17 +17,22 @@ import { isAdmin } from "./admin";
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100;
 
+/** A D1 bookmark as a cursor may carry it: what D1's Sessions API hands out, never more. */
+const BOOKMARK = /^[0-9A-Za-z-]{1,128}$/;
+
 /**
  * The endpoint: `limit` (1–100, default 20), `cursor` (the `nextCursor` of
  * the page before), and for admins `userId`. Anyone else asking for
- * another user's events gets `403 ADMIN_ONLY`.
+ * another user's events gets `403 ADMIN_ONLY`. Pages are read through D1's
+ * Sessions API, so a replica may answer (a moment behind the primary); each
+ * cursor carries its page's bookmark, so the next page is at least as new.
  *
  * @example
  * ```ts
  * const page = await auth.api.securityEvents({ headers, query: { limit: 50 } });
  * ```
  */
-export function securityEvents(db: Db, config: Pick<Config, "adminEmails">) {
+export function securityEvents(reads: (bookmark?: string) => ReplicaReads, config: Pick<Config, "adminEmails">) {
   return createAuthEndpoint(
     "/security-events",
     {
@@ -53,29 +58,40 @@ export function securityEvents(db: Db, config: Pick<Config, "adminEmails">) {
       }
       const cursor = ctx.query?.cursor === undefined ? null : parseCursor(ctx.query.cursor);
       if (cursor === undefined) throw apiError("VALIDATION_ERROR", { message: "cursor is not a nextCursor this endpoint gave" });
-      const page = await surfaced(eventsPage(db, userId, ctx.query?.limit ?? DEFAULT_LIMIT, cursor));
+      const read = async (from?: string) => {
+        const replica = reads(from);
+        const page = await eventsPage(replica.db, userId, ctx.query?.limit ?? DEFAULT_LIMIT, cursor);
+        return { ...page, bookmark: replica.bookmark() ?? undefined };
+      };
+      // A bookmark D1 will not start from (too old, from another database) costs a read from the primary, not the page.
+      const page = await surfaced(cursor?.bookmark ? read(cursor.bookmark).catch(() => read("first-primary")) : read());
       const answer: SecurityEventsPage = {
         events: page.events as SecurityEventsPage["events"],
-        nextCursor: page.next ? formatCursor(page.next) : null,
+        nextCursor: page.next ? formatCursor({ ...page.next, bookmark: page.bookmark }) : null,
       };
       return ctx.json(answer);
     },
   );
 }
 
+/** Where a page starts, and the bookmark of the read that gave the page before. */
+type PageCursor = Cursor & { bookmark?: string };
+
 /** A cursor as clients see it: opaque, URL-safe. */
-function formatCursor(cursor: Cursor): string {
-  return btoa(JSON.stringify([cursor.at, cursor.id]))
+function formatCursor(cursor: PageCursor): string {
+  return btoa(JSON.stringify(cursor.bookmark ? [cursor.at, cursor.id, cursor.bookmark] : [cursor.at, cursor.id]))
     .replaceAll("+", "-")
     .replaceAll("/", "_")
     .replace(/=+$/, "");
 }
 
 /** The cursor a client sent back, or `undefined` when it is not one {@link formatCursor} made. */
-function parseCursor(text: string): Cursor | undefined {
+function parseCursor(text: string): PageCursor | undefined {
   try {
-    const [at, id, ...rest] = JSON.parse(atob(text.replaceAll("-", "+").replaceAll("_", "/"))) as unknown[];
-    return Number.isSafeInteger(at) && typeof id === "string" && rest.length === 0 ? { at: at as number, id } : undefined;
+    const [at, id, bookmark, ...rest] = JSON.parse(atob(text.replaceAll("-", "+").replaceAll("_", "/"))) as unknown[];
+    if (!Number.isSafeInteger(at) || typeof id !== "string" || rest.length > 0) return undefined;
+    if (bookmark === undefined) return { at: at as number, id };
+    return typeof bookmark === "string" && BOOKMARK.test(bookmark) ? { at: at as number, id, bookmark } : undefined;
   } catch {
     return undefined;
   }
