@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { purgeExpired } from "../src/housekeeping/purge";
 import { call, callWith, getSession, PASSWORD, signUp } from "./helpers";
 import { Jar, passwordStep, post, withTotp } from "./second-factors-helpers";
 import { totp } from "./totp";
@@ -160,6 +161,35 @@ describe("signing in with a second factor", () => {
     );
     expect(verified.status).toBe(200);
     expect(jar.has("session_token")).toBe(true);
+  });
+});
+
+describe("a secret rotation", () => {
+  it("seals second factors again with the new secret, so dropping the old one locks nobody out", async () => {
+    const user = await withTotp();
+    const next = "n".repeat(40);
+    const sealedWith = async () =>
+      (await env.DB.prepare("SELECT secret, backup_codes FROM two_factor WHERE user_id = ?")
+        .bind(user.userId)
+        .first<{ secret: string; backup_codes: string }>()) ?? null;
+    expect((await sealedWith())?.secret).toMatch(/^\$ba\$0\$/);
+    const result = await purgeExpired({ ...env, BETTER_AUTH_SECRETS: `1:${next},0:${env.BETTER_AUTH_SECRET}` });
+    expect(result.resealed).toBeGreaterThanOrEqual(1);
+    expect(await sealedWith()).toEqual({ secret: expect.stringMatching(/^\$ba\$1\$/), backup_codes: expect.stringMatching(/^\$ba\$1\$/) });
+
+    // The old secret gone: the code and the backup codes still work.
+    const only = { BETTER_AUTH_SECRETS: `1:${next}` };
+    const send = async (jar: Jar, path: string, json: unknown) => {
+      const headers = { origin: "https://auth.example.com", ...(jar.cookies.size > 0 ? { cookie: jar.header } : {}) };
+      return jar.take(await callWith(only, path, { method: "POST", json, headers }));
+    };
+    const jar = new Jar();
+    await send(jar, "/api/auth/sign-in/email", { email: user.email, password: PASSWORD });
+    clockAt(Date.now() + 2 * STEP);
+    expect((await send(jar, "/api/auth/two-factor/verify-totp", { code: await totp(user.secret, Date.now()) })).status).toBe(200);
+    const other = new Jar();
+    await send(other, "/api/auth/sign-in/email", { email: user.email, password: PASSWORD });
+    expect((await send(other, "/api/auth/two-factor/verify-backup-code", { code: user.backupCodes[0] })).status).toBe(200);
   });
 });
 
