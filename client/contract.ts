@@ -143,6 +143,8 @@ export interface SessionUser {
   email: string;
   emailVerified: boolean;
   image?: string | null;
+  /** Whether signing in asks for a second factor (TOTP or a backup code). */
+  twoFactorEnabled?: boolean | null;
   createdAt: Date;
   updatedAt: Date;
 }
