@@ -29,8 +29,14 @@ export const ERROR_CODES = {
   INVALID_PASSWORD: { status: 400, message: "Invalid password" },
   INVALID_TOKEN: { status: 400, message: "Invalid token" },
   EMAIL_ALREADY_VERIFIED: { status: 400, message: "Email is already verified" },
+  TOTP_NOT_ENABLED: { status: 400, message: "TOTP not enabled" },
+  TOTP_ALREADY_ENABLED: { status: 400, message: "TOTP is already enabled" },
+  TWO_FACTOR_NOT_ENABLED: { status: 400, message: "Two factor isn't enabled" },
   UNAUTHORIZED: { status: 401, message: "A valid session is required" },
   INVALID_EMAIL_OR_PASSWORD: { status: 401, message: "Invalid email or password" },
+  INVALID_CODE: { status: 401, message: "Invalid code" },
+  INVALID_BACKUP_CODE: { status: 401, message: "Invalid backup code" },
+  INVALID_TWO_FACTOR_COOKIE: { status: 401, message: "This sign-in has expired; sign in again" },
   FORBIDDEN: { status: 403, message: "This request is not allowed" },
   EMAIL_NOT_VERIFIED: { status: 403, message: "Email not verified" },
   REAUTHENTICATION_REQUIRED: { status: 403, message: "Confirm your password first: this session signed in too long ago" },
@@ -54,6 +60,7 @@ export const ERROR_CODES = {
   USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL: { status: 422, message: "User already exists. Use another email." },
   RATE_LIMITED: { status: 429, message: "Too many requests; retry later" },
   TOO_MANY_ATTEMPTS: { status: 429, message: "Too many failed sign-ins for this account; retry later" },
+  TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE: { status: 429, message: "Too many wrong codes for this sign-in; sign in again" },
   TOO_MANY_EMAILS: { status: 429, message: "Too many emails were requested for this address; retry later" },
   MISCONFIGURED: { status: 500, message: "The auth service is misconfigured" },
   INTERNAL_ERROR: { status: 500, message: "Internal error" },
@@ -136,6 +143,8 @@ export interface SessionUser {
   email: string;
   emailVerified: boolean;
   image?: string | null;
+  /** Whether signing in asks for a second factor (TOTP or a backup code). */
+  twoFactorEnabled?: boolean | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -177,7 +186,10 @@ export type SecurityEventType =
   | "email-verified"
   | "lockout-started"
   | "new-device-sign-in"
-  | "admin-action";
+  | "admin-action"
+  | "two-factor-enabled"
+  | "two-factor-disabled"
+  | "backup-codes-regenerated";
 
 /** One security event of an account. */
 export interface SecurityEvent {

@@ -6,7 +6,8 @@ import readme from "../README.md?raw";
 import { AUTH_BODY_LIMIT_BYTES } from "../src/auth/plugin/http";
 import { conforming } from "../src/errors";
 import { getRuntime } from "../src/runtime";
-import { ageSession, call, callWith, latestMail, PASSWORD, randomIp, rawToken, signUp, uniqueEmail, wrapBinding } from "./helpers";
+import { ageSession, call, callWith, latestMail, ORIGIN, PASSWORD, randomIp, rawToken, signUp, uniqueEmail, wrapBinding } from "./helpers";
+import { Jar, passwordStep, post, withTotp } from "./second-factors-helpers";
 
 const json = (body: unknown) => ({ method: "POST", json: body });
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -54,7 +55,32 @@ const provoke: Record<Exclude<ErrorCode, "FORBIDDEN">, () => Promise<Response>> 
     await call(`/api/auth/verify-email?token=${encodeURIComponent(mail.token)}`);
     return call("/api/auth/send-verification-email", { ...json({ email: client.email }), headers: bearer(client.bearer) });
   },
+  TOTP_NOT_ENABLED: async () => {
+    const client = await signUp();
+    return call("/api/auth/two-factor/verify-totp", { ...json({ code: "123456" }), headers: bearer(client.bearer) });
+  },
+  TOTP_ALREADY_ENABLED: async () => {
+    const user = await withTotp();
+    return call("/api/auth/two-factor/enable", { ...json({ password: PASSWORD }), headers: bearer(user.bearer) });
+  },
+  TWO_FACTOR_NOT_ENABLED: async () => {
+    const client = await signUp();
+    return call("/api/auth/two-factor/generate-backup-codes", { ...json({ password: PASSWORD }), headers: bearer(client.bearer) });
+  },
   UNAUTHORIZED: () => call("/api/auth/list-sessions"),
+  INVALID_CODE: async () => {
+    const user = await withTotp();
+    const jar = new Jar();
+    await passwordStep(jar, user.email);
+    return post(jar, "/api/auth/two-factor/verify-totp", { code: "not-a-code" });
+  },
+  INVALID_BACKUP_CODE: async () => {
+    const user = await withTotp();
+    const jar = new Jar();
+    await passwordStep(jar, user.email);
+    return post(jar, "/api/auth/two-factor/verify-backup-code", { code: "AAAAA-BBBBB" });
+  },
+  INVALID_TWO_FACTOR_COOKIE: () => call("/api/auth/two-factor/verify-totp", json({ code: "123456" })),
   REAUTHENTICATION_REQUIRED: async () => {
     const client = await signUp();
     await ageSession(rawToken(client.bearer), 3_600_000);
@@ -122,6 +148,19 @@ const provoke: Record<Exclude<ErrorCode, "FORBIDDEN">, () => Promise<Response>> 
     const strict = { LOCKOUT_THRESHOLD: "1" };
     await callWith(strict, "/api/auth/sign-in/email", json({ email, password: "wrong password 1" }));
     return callWith(strict, "/api/auth/sign-in/email", json({ email, password: "wrong password 2" }));
+  },
+  TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE: async () => {
+    // Better Auth's limit per challenge, reached before the account lockout when that allows more.
+    const user = await withTotp();
+    const lenient = { LOCKOUT_THRESHOLD: "10" };
+    const jar = new Jar();
+    const send = async (path: string, body: unknown) => {
+      const headers = { origin: ORIGIN, ...(jar.cookies.size > 0 ? { cookie: jar.header } : {}) };
+      return jar.take(await callWith(lenient, path, { ...json(body), headers }));
+    };
+    await send("/api/auth/sign-in/email", { email: user.email, password: PASSWORD });
+    for (let i = 0; i < 5; i++) await send("/api/auth/two-factor/verify-totp", { code: "000000" });
+    return send("/api/auth/two-factor/verify-totp", { code: "000000" });
   },
   TOO_MANY_EMAILS: async () => {
     const email = uniqueEmail();

@@ -11,6 +11,7 @@ import { betterAuth } from "better-auth/minimal";
 import { admin } from "better-auth/plugins/admin";
 import { bearer } from "better-auth/plugins/bearer";
 import { jwt } from "better-auth/plugins/jwt";
+import { twoFactor } from "better-auth/plugins/two-factor";
 import type { Config } from "../config";
 import { createDb, type Db, replicaReads } from "../db/client";
 import { surfacingFailures } from "../db/outage";
@@ -24,6 +25,7 @@ import { JWT_KEY_ROTATION_SECONDS, retiringJwks } from "./jwt-keys";
 import { hashPassword, verifyPassword } from "./password";
 import { edgeSession } from "./plugin";
 import { ADMIN_ROLE, DEFAULT_ROLE } from "./plugin/admin";
+import { TRUST_DEVICE_SECONDS } from "./plugin/second-factors";
 
 /** Hosts the development server answers on, on any port. */
 const LOCAL_HOSTS = ["localhost", "localhost:*", "127.0.0.1:*", "[::1]:*"];
@@ -108,6 +110,16 @@ export function createAuth({ env, config, db, storage }: AuthOptions) {
     rateLimit: { enabled: false },
     telemetry: { enabled: false },
     plugins: [
+      // TOTP and backup codes (docs/second-factors.md). First, so its after hook has withdrawn the session of a
+      // sign-in that still needs a code before any other hook (bearer's set-auth-token, the device token,
+      // the sign-in event, the lockout's verdict) sees the answer.
+      twoFactor({
+        issuer: config.appName,
+        trustDeviceMaxAge: TRUST_DEVICE_SECONDS,
+        backupCodeOptions: { storeBackupCodes: "encrypted" },
+        // Failed codes count toward edgeSession's account lockout, with its known devices; one lock, not two.
+        accountLockout: { enabled: false },
+      }),
       // Only signed tokens (set-auth-token) are accepted: a forged token fails its HMAC before any lookup.
       bearer({ requireSignature: true }),
       // Short-lived JWTs for services outside Cloudflare: GET /token, verified against GET /jwks.

@@ -32,6 +32,8 @@ export const user = sqliteTable(
     banned: integer("banned", { mode: "boolean" }).default(false),
     banReason: text("ban_reason"),
     banExpires: integer("ban_expires", { mode: "timestamp_ms" }),
+    // Better Auth's two-factor plugin: set once a TOTP secret is confirmed (docs/second-factors.md).
+    twoFactorEnabled: integer("two_factor_enabled", { mode: "boolean" }).default(false),
     ...timestamps,
   },
   // The purge looks for half-written sign-ups among recent users only.
@@ -100,6 +102,27 @@ export const verification = sqliteTable(
   (table) => [index("verification_identifier_idx").on(table.identifier), index("verification_expires_at_idx").on(table.expiresAt)],
 );
 
+/**
+ * A user's TOTP secret and backup codes (Better Auth's two-factor plugin), both sealed
+ * with the current secret (`$ba$<version>$…`); the purge reseals rows a rotation left
+ * behind. `lastTotpStep` is this Worker's: the time step of the last TOTP code accepted,
+ * so a code is good once. docs/second-factors.md.
+ */
+export const twoFactor = sqliteTable("two_factor", {
+  id: text("id").primaryKey(),
+  secret: text("secret").notNull(),
+  backupCodes: text("backup_codes").notNull(),
+  userId: text("user_id")
+    .notNull()
+    .unique()
+    .references(() => user.id, { onDelete: "cascade" }),
+  verified: integer("verified", { mode: "boolean" }).default(true),
+  failedVerificationCount: integer("failed_verification_count").default(0),
+  lockedUntil: integer("locked_until", { mode: "timestamp_ms" }),
+  lastTotpStep: integer("last_totp_step"),
+  ...timestamps,
+});
+
 /** Signing keys of the `jwt` plugin (private keys encrypted with BETTER_AUTH_SECRET). */
 export const jwks = sqliteTable("jwks", {
   id: text("id").primaryKey(),
@@ -151,4 +174,4 @@ export const authEvent = sqliteTable(
   ],
 );
 
-export const schema = { user, session, account, verification, jwks, authSetting, authEvent };
+export const schema = { user, session, account, verification, jwks, authSetting, authEvent, twoFactor };

@@ -2,7 +2,8 @@
  * The cron job: removes expired or tombstoned sessions and those "sign
  * everyone out" ended (and their KV copies), recording why each ended,
  * expired verification rows, user rows a failed sign-up left without a
- * password (`abandoned-users.ts`), and security events past their retention.
+ * password (`abandoned-users.ts`), and security events past their retention;
+ * and it seals second factors a secret rotation left behind again (`reseal.ts`).
  *
  * Rows go in batches so one run stays well inside a Worker's limits however
  * much has piled up; what a run leaves is picked up by the next one.
@@ -15,6 +16,7 @@ import { session, verification } from "../db/schema";
 import { KV_PREFIX } from "../sessions/kv-storage";
 import { sessionsNotBefore } from "../sessions/liveness";
 import { purgeAbandonedUsers } from "./abandoned-users";
+import { resealSecondFactors } from "./reseal";
 
 /** Rows per D1 statement: under D1's 100 bound-parameter limit. */
 const BATCH_SIZE = 90;
@@ -26,6 +28,8 @@ export interface PurgeResult {
   verifications: number;
   abandonedUsers: number;
   events: number;
+  /** Second factors sealed again with the current secret. */
+  resealed: number;
 }
 
 /**
@@ -79,7 +83,8 @@ export async function purgeExpired(env: Env, now: number = Date.now()): Promise<
 
   const abandonedUsers = await inBatches(() => purgeAbandonedUsers(db, BATCH_SIZE, now));
   const events = await purgeOldEvents(env.DB, now - config.authEventRetentionDays * 86_400_000);
-  return { sessions, verifications, abandonedUsers, events };
+  const resealed = await resealSecondFactors(db, config, BATCH_SIZE * MAX_BATCHES);
+  return { sessions, verifications, abandonedUsers, events, resealed };
 }
 
 /** Runs `batch` (which removes up to `BATCH_SIZE` rows and says how many) until a batch comes up short or `MAX_BATCHES` have run; returns the total. */

@@ -26,6 +26,9 @@ const WHAT: Record<SecurityEventType, string> = {
   "lockout-started": "Sign-in paused after failed attempts",
   "new-device-sign-in": "Sign-in from a new device",
   "admin-action": "Changed by an administrator",
+  "two-factor-enabled": "Two-factor authentication turned on",
+  "two-factor-disabled": "Two-factor authentication turned off",
+  "backup-codes-regenerated": "New backup codes made",
 };
 
 /** What an event says in words, with its count when it stands for several. */

@@ -15,9 +15,10 @@ import type { PageEnv } from "./headers";
 import { ErrorMessage, Field, Hidden, Layout, Notice, PostForm, Username } from "./layout";
 import { frame, render, seeOther } from "./respond";
 import { pageSession } from "./session";
+import { SecondFactor, type Shown } from "./two-factor";
 
 /** The account page's sections, where an error is shown. */
-export type Section = "profile" | "password" | "sessions" | "delete";
+export type Section = "profile" | "password" | "two-factor" | "sessions" | "delete";
 
 /** Confirmations the actions send with `?notice=`. */
 const NOTICES: Record<string, string> = {
@@ -26,6 +27,8 @@ const NOTICES: Record<string, string> = {
   "password-changed": "Your password was changed.",
   "session-ended": "The session was ended: that device is signed out.",
   "sessions-ended": "Every other session was ended.",
+  "two-factor-on": "Two-factor authentication is on: signing in now asks for a code.",
+  "two-factor-off": "Two-factor authentication is off.",
 };
 
 interface AccountProps extends ReturnType<typeof frame> {
@@ -36,9 +39,11 @@ interface AccountProps extends ReturnType<typeof frame> {
   error?: PageError;
   section?: Section;
   pending?: Pending;
+  /** What the second-factor section shows once: a new secret's QR code, new backup codes. */
+  shown?: Shown;
 }
 
-const Account: FC<AccountProps> = ({ user, sessions, events, notice, error, section, pending, ...layout }) => {
+const Account: FC<AccountProps> = ({ user, sessions, events, notice, error, section, pending, shown, ...layout }) => {
   const errorIn = (name: Section) => (section === name ? error : undefined);
   const passwordError = errorIn("password");
   return (
@@ -101,6 +106,8 @@ const Account: FC<AccountProps> = ({ user, sessions, events, notice, error, sect
         </PostForm>
       </section>
 
+      <SecondFactor email={user.email} enabled={user.twoFactorEnabled === true} shown={shown} error={errorIn("two-factor")} />
+
       <Sessions sessions={sessions} email={user.email} error={errorIn("sessions")} pending={pending} />
 
       {events ? <Activity events={events} /> : null}
@@ -154,6 +161,14 @@ export async function showAccount(c: Context<PageEnv>) {
   const { account, setCookies } = await loadAccount(c);
   if (!account) return seeOther(c, SIGN_IN_AND_RETURN, { setCookies });
   return render(c, <Account {...frame(c)} {...account} notice={c.req.query("notice")} />, { setCookies });
+}
+
+/** The account page with what the second-factor section shows once (after enabling, or new backup codes). */
+export async function showAccountWith(c: Context<PageEnv>, shown: Shown, apiCookies: string[]) {
+  const { account, setCookies } = await loadAccount(c);
+  const cookies = [...apiCookies, ...setCookies];
+  if (!account) return seeOther(c, SIGN_IN_AND_RETURN, { setCookies: cookies });
+  return render(c, <Account {...frame(c)} {...account} shown={shown} />, { setCookies: cookies });
 }
 
 /**

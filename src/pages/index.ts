@@ -21,6 +21,7 @@ import { type PageEnv, pageHeaders } from "./headers";
 import { forgotPassword, resetPassword, showForgotPassword, showResetPassword } from "./passwords";
 import { showSignIn, signIn } from "./sign-in";
 import { showSignUp, signUp } from "./sign-up";
+import { confirmTwoFactor, disableTwoFactor, enableTwoFactor, newBackupCodes, secondStep, showSecondStep } from "./two-factor";
 import { sendVerificationEmail, showVerifyEmail } from "./verify-email";
 
 type Handler = (c: Context<PageEnv>) => Response | Promise<Response>;
@@ -46,6 +47,18 @@ export const PAGE_ROUTES: PageRoute[] = [
     summary: "Sign in",
     api: { path: "/sign-in/email", fields: ["email", "password", "callbackURL"] },
     handler: signIn,
+  },
+  { method: "GET", path: "/sign-in/two-factor", summary: "The second step of a sign-in: a code", handler: showSecondStep },
+  {
+    method: "POST",
+    path: "/sign-in/two-factor",
+    summary: "Finish a sign-in with a TOTP or backup code",
+    api: { path: "/two-factor/verify-totp", fields: ["code", "trustDevice"] },
+    extra: {
+      method: '"totp" (default) or "backup": which code; "backup" sends it to two-factor/verify-backup-code',
+      callbackURL: "Where to go after",
+    },
+    handler: secondStep,
   },
   { method: "GET", path: "/sign-up", summary: "The sign-up form", handler: showSignUp },
   {
@@ -94,6 +107,34 @@ export const PAGE_ROUTES: PageRoute[] = [
     summary: "Change the password",
     api: { path: "/change-password", fields: ["currentPassword", "newPassword", "revokeOtherSessions"] },
     handler: changePassword,
+  },
+  {
+    method: "POST",
+    path: "/account/two-factor/enable",
+    summary: "Set up TOTP: shows its QR code and the backup codes",
+    api: { path: "/two-factor/enable", fields: ["password"] },
+    handler: enableTwoFactor,
+  },
+  {
+    method: "POST",
+    path: "/account/two-factor/confirm",
+    summary: "Turn TOTP on with a first code",
+    api: { path: "/two-factor/verify-totp", fields: ["code"] },
+    handler: confirmTwoFactor,
+  },
+  {
+    method: "POST",
+    path: "/account/two-factor/backup-codes",
+    summary: "Make new backup codes",
+    api: { path: "/two-factor/generate-backup-codes", fields: ["password"] },
+    handler: newBackupCodes,
+  },
+  {
+    method: "POST",
+    path: "/account/two-factor/disable",
+    summary: "Turn two-factor authentication off",
+    api: { path: "/two-factor/disable", fields: ["password"] },
+    handler: disableTwoFactor,
   },
   {
     method: "POST",

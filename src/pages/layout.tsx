@@ -86,6 +86,8 @@ export interface FieldProps {
   maxLength?: number;
   /** Set when one page holds several fields of the same name. */
   id?: string;
+  /** The keyboard to offer: `numeric` for codes. */
+  inputmode?: "numeric";
 }
 
 /** A labelled input. */
@@ -101,6 +103,7 @@ export const Field: FC<FieldProps> = ({
   minLength,
   maxLength,
   id,
+  inputmode,
 }) => {
   const fieldId = id ?? name;
   const describedBy = [invalid ? ERROR_ID : "", hint ? `${fieldId}-hint` : ""].filter(Boolean).join(" ");
@@ -116,6 +119,7 @@ export const Field: FC<FieldProps> = ({
         required={required}
         minlength={minLength}
         maxlength={maxLength}
+        inputmode={inputmode}
         aria-invalid={invalid ? "true" : undefined}
         aria-describedby={describedBy || undefined}
         spellcheck={type === "text" ? undefined : false}

@@ -81,10 +81,15 @@ export async function showSignIn(c: Context<PageEnv>) {
 /** `POST /sign-in`: `email`, `password` and `callbackURL`, as the API takes them. */
 export async function signIn(c: Context<PageEnv>) {
   const form = await formOf(c, ["email", "password", "callbackURL"]);
-  const answer = await callApi<{ url?: string }>(c, "/sign-in/email", {
+  const answer = await callApi<{ url?: string; twoFactorRedirect?: boolean }>(c, "/sign-in/email", {
     body: { email: form.email ?? "", password: form.password ?? "", ...(form.callbackURL && { callbackURL: form.callbackURL }) },
   });
   if (answer.error) return failed(c, answer, form);
+  // The password was right; the session waits for the second factor.
+  if (answer.data?.twoFactorRedirect) {
+    const next = form.callbackURL ? `?callbackURL=${encodeURIComponent(form.callbackURL)}` : "";
+    return seeOther(c, `/sign-in/two-factor${next}`, answer);
+  }
   return seeOther(c, answer.data?.url ?? "/account", answer);
 }
 

@@ -57,6 +57,9 @@ form.inline{display:inline}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.4rem 1rem;margin:0 0 1rem}
 dl.facts dt{color:var(--muted)}
 dl.facts dd{margin:0;overflow-wrap:anywhere}
+.qr{width:12rem;max-width:100%;margin:.5rem 0 1rem}
+.qr svg{display:block;width:100%;height:auto}
+ul.codes{display:grid;grid-template-columns:repeat(2,max-content);gap:.3rem 1.5rem;padding:0;list-style:none}
 .badge{display:inline-block;font-size:.8rem;font-weight:600;padding:.05rem .5rem;border-radius:1rem;background:var(--badge);color:var(--text);margin-left:.4rem}
 .badge.ok{background:var(--ok-bg);color:var(--ok);border:1px solid var(--ok)}
 ul.sessions{list-style:none;margin:0 0 1rem;padding:0}

@@ -19,6 +19,9 @@ export const DEVICE_COOKIE = "device_token";
 export const DEVICE_HEADER = "x-device-token";
 export const SET_DEVICE_HEADER = "set-device-token";
 
+/** The paths whose success signs a device in: the password, or the second factor a sign-in asked for. */
+const SIGN_IN_PATHS = new Set(["/sign-in/email", "/two-factor/verify-totp", "/two-factor/verify-backup-code"]);
+
 /** How long a device stays known without signing in again: Chrome's cap on cookie lifetimes. */
 const DEVICE_MAX_AGE_SECONDS = 400 * 86_400;
 
@@ -62,9 +65,9 @@ export function deviceTokens(keysOf: KeysOf) {
     return null;
   }
 
-  /** After a successful sign-in: the device's token, the one it had or a new one. */
+  /** After a successful sign-in (with the password, or its second factor): the device's token, the one it had or a new one. */
   const issueDevice: Hook = {
-    matcher: (ctx) => ctx.path === "/sign-in/email",
+    matcher: (ctx) => ctx.path !== undefined && SIGN_IN_PATHS.has(ctx.path),
     handler: createAuthMiddleware(async (ctx) => {
       const returned = ctx.context.returned as { user?: { email?: string } } | undefined;
       if (!returned || isAPIError(returned) || !returned.user) return;

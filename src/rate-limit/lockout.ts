@@ -6,7 +6,7 @@
  */
 import { defineRequestState } from "@better-auth/core/context";
 import { createAuthMiddleware, isAPIError } from "better-auth/api";
-import { bodyString, type FoundSession, type Hook, type HookContext } from "../auth/plugin/context";
+import { bodyString, challengedUser, type FoundSession, type Hook, type HookContext } from "../auth/plugin/context";
 import type { RateLimitConfig } from "../config";
 import { apiError } from "../errors";
 import { logError } from "../log";
@@ -24,16 +24,34 @@ export interface LockoutObserver {
   locked(ctx: HookContext, email: string, wait: { seconds: number; failures: number }): void;
 }
 
+/** Better Auth's verdicts of a wrong password or a wrong second factor. */
+const WRONG = new Set(["INVALID_EMAIL_OR_PASSWORD", "INVALID_PASSWORD", "INVALID_CODE", "INVALID_BACKUP_CODE"]);
+
 /**
- * How a password check ended, from Better Auth's answer: only its verdict on
- * the password counts. A refusal before any password was checked (bad
- * input, an untrusted origin or callback URL, an outage) is `void`.
+ * How a password or code check ended, from Better Auth's answer: only its
+ * verdict on the credential counts. A refusal before any was checked (bad
+ * input, an untrusted origin or callback URL, an outage) is `void`, and so
+ * is a right password that still needs a second factor: clearing the count
+ * there would let whoever has the password reset it between guesses at the
+ * code.
  */
 function attemptOutcome(returned: unknown): AttemptOutcome {
-  if (!isAPIError(returned)) return "success";
+  if (!isAPIError(returned)) {
+    const pending = (returned as { twoFactorRedirect?: unknown } | null | undefined)?.twoFactorRedirect === true;
+    return pending ? "void" : "success";
+  }
   const code = (returned.body as { code?: unknown } | undefined)?.code;
   if (code === "EMAIL_NOT_VERIFIED") return "success"; // the password was right
-  return code === "INVALID_EMAIL_OR_PASSWORD" || code === "INVALID_PASSWORD" ? "failure" : "void";
+  return typeof code === "string" && WRONG.has(code) ? "failure" : "void";
+}
+
+/** The address of the account a call's check is for, by the path's rule. */
+async function accountEmail(ctx: HookContext, readSession: (ctx: HookContext) => Promise<FoundSession | null>) {
+  const rule = limitsOf(ctx.path).lockout;
+  if (rule === "email") return bodyString(ctx, "email");
+  const signedIn = (await readSession(ctx))?.user.email;
+  if (signedIn || rule === "session") return signedIn;
+  return (await challengedUser(ctx))?.email;
 }
 
 /**
@@ -55,8 +73,7 @@ export function accountLockout(
     before: {
       matcher,
       handler: createAuthMiddleware(async (ctx) => {
-        const byEmail = limitsOf(ctx.path).lockout === "email";
-        const email = byEmail ? bodyString(ctx, "email") : (await readSession(ctx))?.user.email;
+        const email = await accountEmail(ctx, readSession);
         const account = email ? accountKey(email) : null;
         if (!email || !account) return;
         const device = (await devices.knownDevice(ctx, email)) ?? undefined;

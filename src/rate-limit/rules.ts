@@ -17,10 +17,11 @@ export interface PathLimits {
    */
   mail?: true;
   /**
-   * A password check counted per account: the `email` in the body, or the
-   * signed-in user's.
+   * A password or second-factor check counted per account: the `email` in
+   * the body, the signed-in user's, or (`challenge`) the signed-in user's or
+   * else the one a pending two-factor challenge is for.
    */
-  lockout?: "email" | "session";
+  lockout?: "email" | "session" | "challenge";
 }
 
 const PATHS: Record<string, PathLimits> = {
@@ -33,6 +34,13 @@ const PATHS: Record<string, PathLimits> = {
   "/change-password": { address: "credentials", lockout: "session" },
   "/delete-user": { address: "credentials", lockout: "session" },
   "/reauthenticate": { address: "credentials", lockout: "session" },
+  // Six digits fall to guessing unless every code counts toward the same lockout as passwords.
+  "/two-factor/verify-totp": { address: "credentials", lockout: "challenge" },
+  "/two-factor/verify-backup-code": { address: "credentials", lockout: "challenge" },
+  "/two-factor/enable": { address: "credentials", lockout: "session" },
+  "/two-factor/disable": { address: "credentials", lockout: "session" },
+  "/two-factor/get-totp-uri": { address: "credentials", lockout: "session" },
+  "/two-factor/generate-backup-codes": { address: "credentials", lockout: "session" },
   // Session reads answer from KV and refuse unsigned tokens before any lookup;
   // counting them would put a Durable Object round trip on every check.
   "/get-session": { address: null },

@@ -12,6 +12,7 @@ import { whereabouts } from "../../activity/where";
 import type { Config } from "../../config";
 import { bodyString, type Hook, type HookContext } from "./context";
 import type { SessionHooks } from "./database-hooks";
+import { VERIFY_PATHS, verificationOfCall } from "./second-factors";
 import { type EndedSession, sessionEnd } from "./session-ends";
 
 /** The answers to a sign-in that count as a failed sign-in: a wrong password, and a right one that gave no session. */
@@ -58,6 +59,8 @@ export function securityActivity(activity: ActivityLog, config: Pick<Config, "se
     delete: {
       after: async (session, ctx) => {
         const ended = session as typeof session & EndedSession;
+        // A sign-in that still needs a second factor withdraws the session it has just made: no session ended.
+        if (ctx?.path === "/sign-in/email" && ctx.context.newSession?.session.id === ended.id) return;
         const caller = ctx?.context.session ?? null;
         const end = sessionEnd(ctx?.path, ended, caller?.session.id, config.sessionMaxAge * 1000);
         if (!end) return;
@@ -124,10 +127,40 @@ export function securityActivity(activity: ActivityLog, config: Pick<Config, "se
     }),
   };
 
+  /**
+   * Second factors: a sign-in finished with a code is the sign-in (a wrong
+   * code, a failed one); confirming the first code enables it; disabling and
+   * new backup codes are events of their own.
+   */
+  const secondFactor: Hook = {
+    matcher: (ctx) => ctx.path?.startsWith("/two-factor/") ?? false,
+    handler: createAuthMiddleware(async (ctx) => {
+      const code = errorCode(ctx.context.returned);
+      const created = newSessionOf(ctx);
+      if (ctx.path && VERIFY_PATHS.has(ctx.path)) {
+        const who = await verificationOfCall();
+        if (!who) return;
+        if (code === "INVALID_CODE" || code === "INVALID_BACKUP_CODE") {
+          if (!who.signedIn) activity.failedSignIn(occasion(ctx), who.email, code);
+        } else if (code === undefined && created && !who.signedIn) {
+          activity.signedIn(occasion(ctx), { userId: who.userId, email: who.email, sessionId: created.session.id });
+        } else if (code === undefined && created && ctx.path === "/two-factor/verify-totp") {
+          activity.record(occasion(ctx), { type: "two-factor-enabled", userId: who.userId, sessionId: created.session.id });
+        }
+        return;
+      }
+      const userId = created?.user.id ?? ctx.context.session?.user.id;
+      if (code !== undefined || !userId) return;
+      if (ctx.path === "/two-factor/disable") activity.record(occasion(ctx), { type: "two-factor-disabled", userId });
+      if (ctx.path === "/two-factor/generate-backup-codes") activity.record(occasion(ctx), { type: "backup-codes-regenerated", userId });
+    }),
+  };
+
   /** What the account lockout reports: a sign-in refused while the account waits, and a wait that starts. */
   const lockout = {
     refused(ctx: HookContext, email: string) {
-      if (ctx.path === "/sign-in/email") activity.failedSignIn(occasion(ctx), email, "TOO_MANY_ATTEMPTS");
+      if (ctx.path === "/sign-in/email" || VERIFY_PATHS.has(ctx.path ?? ""))
+        activity.failedSignIn(occasion(ctx), email, "TOO_MANY_ATTEMPTS");
     },
     locked(ctx: HookContext, email: string, wait: { seconds: number; failures: number }) {
       activity.forAccount(occasion(ctx), email, { type: "lockout-started", detail: { ...wait, path: ctx.path } });
@@ -152,5 +185,5 @@ export function securityActivity(activity: ActivityLog, config: Pick<Config, "se
     };
   };
 
-  return { sessionHooks, after: [signUp, signIn, otherSuccesses], lockout, callbacks };
+  return { sessionHooks, after: [signUp, signIn, otherSuccesses, secondFactor], lockout, callbacks };
 }

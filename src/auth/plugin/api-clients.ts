@@ -9,7 +9,14 @@ import { createAuthMiddleware } from "better-auth/api";
 import { type Hook, isApiClient, requestHeaders, wantsBearer } from "./context";
 
 /** Paths whose answer carries the session token at the top level (`token`). */
-const TOKEN_ANSWERS = new Set(["/sign-in/email", "/sign-up/email", "/change-password", "/reauthenticate"]);
+const TOKEN_ANSWERS = new Set([
+  "/sign-in/email",
+  "/sign-up/email",
+  "/change-password",
+  "/reauthenticate",
+  "/two-factor/verify-totp",
+  "/two-factor/verify-backup-code",
+]);
 
 /**
  * Lets an API client sign up and in: Better Auth would ask for an `Origin`

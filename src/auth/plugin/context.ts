@@ -84,3 +84,25 @@ export function sessionReader(keysOf: KeysOf): (ctx: HookContext) => Promise<Fou
     return found && found.session.expiresAt > new Date() ? (found as FoundSession) : null;
   };
 }
+
+/** Better Auth's two-factor challenge cookie (after the prefix): set by a sign-in that still needs a code. */
+export const TWO_FACTOR_COOKIE = "two_factor";
+
+/**
+ * The user a pending two-factor challenge is for: the one whose password
+ * was right at the sign-in that set the (signed) challenge cookie. `null`
+ * without a live challenge.
+ *
+ * @example
+ * ```ts
+ * const user = await challengedUser(ctx); // { id, email, ... } or null
+ * ```
+ */
+export async function challengedUser(ctx: HookContext): Promise<{ id: string; email: string } | null> {
+  const name = ctx.context.createAuthCookie(TWO_FACTOR_COOKIE).name;
+  const identifier = await ctx.getSignedCookie(name, ctx.context.secret);
+  if (!identifier) return null;
+  const challenge = await ctx.context.internalAdapter.findVerificationValue(identifier);
+  if (!challenge || challenge.expiresAt < new Date()) return null;
+  return ctx.context.internalAdapter.findUserById(challenge.value);
+}

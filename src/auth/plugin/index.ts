@@ -10,6 +10,7 @@ import type { Db, ReplicaReads } from "../../db/client";
 import { ERROR_CODES } from "../../errors";
 import type { Mailer } from "../../mail";
 import { rateLimitHooks } from "../../rate-limit";
+import { deviceTokens } from "../../rate-limit/devices";
 import type { LimiterNamespace } from "../../rate-limit/limiter";
 import { clearAbandonedSignUp, passwordToDeleteUser } from "./account";
 import { securityActivity } from "./activity";
@@ -25,6 +26,7 @@ import { notOffered } from "./not-offered";
 import { conformingErrors, outageIsUnavailable } from "./outages";
 import { reauthenticate, recentAuthentication } from "./reauth";
 import { redirectTargets } from "./redirects";
+import { secondFactors } from "./second-factors";
 import { previousSecretCredentials } from "./secrets";
 import { securityEvents } from "./security-events";
 import { confirmSessionReads, sessionEndpoints, withoutSessionToken } from "./sessions";
@@ -109,6 +111,7 @@ export function edgeSession(options: EdgeSessionOptions) {
   const { config, limiter, mailer } = options;
   const activity = securityActivity(activityLog({ db: options.eventsDb, limiter, mailer, config }), config);
   const rateLimits = rateLimitHooks(config.rateLimit, limiter, readSession, keysOf, activity.lockout);
+  const factors = secondFactors(options.db, readSession, deviceTokens(keysOf).knownDevice);
   return {
     id: "edge-session",
     $ERROR_CODES: PLUGIN_ERROR_CODES,
@@ -141,7 +144,9 @@ export function edgeSession(options: EdgeSessionOptions) {
         adminsOnly(options.config, readSession),
         recentAuthentication(REAUTH_PATHS, options.config, readSession),
         adminRevokeByHandle,
+        ...factors.beforeLockout,
         ...rateLimits.before,
+        ...factors.afterLockout,
         clearAbandonedSignUp(options.db),
       ],
       after: [
@@ -151,6 +156,7 @@ export function edgeSession(options: EdgeSessionOptions) {
         bearerDelivery,
         withoutSessionToken,
         adminSessionHandles,
+        ...factors.after,
         cacheControl,
         // Last: they record what the answer finally is.
         ...activity.after,

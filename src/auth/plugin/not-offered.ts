@@ -23,6 +23,9 @@ export const NOT_OFFERED = new Set([
   "/get-access-token",
   "/refresh-token",
   "/delete-user/callback",
+  // Codes by mail or SMS: no sender is configured; TOTP and backup codes are the second factors.
+  "/two-factor/send-otp",
+  "/two-factor/verify-otp",
   // Acting as another user: a session of theirs that the user never signed in to.
   "/admin/impersonate-user",
   "/admin/stop-impersonating",

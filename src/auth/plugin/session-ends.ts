@@ -30,6 +30,11 @@ const ENDED_BY: Record<string, (own: boolean) => EndedBy | "sign-out" | null> = 
   "/reauthenticate": (own) => (own ? "reauthentication" : "cap"),
   "/sign-in/email": () => "cap",
   "/sign-up/email": () => "cap",
+  // Turning the second factor on or off replaces the caller's session (its event says so); a sign-in
+  // finished with a code may end another at the cap.
+  "/two-factor/verify-totp": (own) => (own ? null : "cap"),
+  "/two-factor/verify-backup-code": () => "cap",
+  "/two-factor/disable": (own) => (own ? null : "cap"),
   // The account and its events go with it.
   "/delete-user": () => null,
 };
