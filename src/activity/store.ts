@@ -5,39 +5,15 @@
  * event write must never turn the request that caused it into a 503.
  */
 import { and, count, desc, eq, gte, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import type { SecurityEvent } from "../../client/contract";
 import type { Db } from "../db/client";
 import { authEvent, user } from "../db/schema";
 
-/** One row of `auth_event`, as written. */
-export interface EventRow {
-  id: string;
-  userId: string;
-  type: string;
-  at: number;
-  count: number;
-  sessionId: string | null;
-  ipAddress: string | null;
-  userAgent: string | null;
-  device: string | null;
-  country: string | null;
-  city: string | null;
-  detail: Record<string, unknown> | null;
-}
+/** One event as `GET /security-events` answers it (its type as the table holds it). */
+export type StoredEvent = Omit<SecurityEvent, "type"> & { type: string };
 
-/** One event as `GET /security-events` answers it. */
-export interface StoredEvent {
-  id: string;
-  type: string;
-  at: Date;
-  count: number;
-  sessionId: string | null;
-  ipAddress: string | null;
-  userAgent: string | null;
-  device: string | null;
-  country: string | null;
-  city: string | null;
-  detail: Record<string, unknown> | null;
-}
+/** One row of `auth_event`, as written: its user, and its time in epoch ms. */
+export type EventRow = Omit<StoredEvent, "at"> & { userId: string; at: number };
 
 const columns = (row: EventRow) => ({
   id: row.id,
