@@ -40,7 +40,7 @@ export const Passkeys: FC<{ passkeys: ListedPasskey[]; email: string; recent: bo
     {passkeys.length === 0 ? (
       <p>You have no passkeys.</p>
     ) : (
-      <ul class="sessions" aria-label="Your passkeys">
+      <ul class="passkeys" aria-label="Your passkeys">
         {passkeys.map((passkey) => {
           const name = passkey.name || "Passkey";
           return (
