@@ -32,11 +32,14 @@ export const ERROR_CODES = {
   TOTP_NOT_ENABLED: { status: 400, message: "TOTP not enabled" },
   TOTP_ALREADY_ENABLED: { status: 400, message: "TOTP is already enabled" },
   TWO_FACTOR_NOT_ENABLED: { status: 400, message: "Two factor isn't enabled" },
+  CHALLENGE_NOT_FOUND: { status: 400, message: "Challenge not found" },
+  FAILED_TO_VERIFY_REGISTRATION: { status: 400, message: "Failed to verify registration" },
   UNAUTHORIZED: { status: 401, message: "A valid session is required" },
   INVALID_EMAIL_OR_PASSWORD: { status: 401, message: "Invalid email or password" },
   INVALID_CODE: { status: 401, message: "Invalid code" },
   INVALID_BACKUP_CODE: { status: 401, message: "Invalid backup code" },
   INVALID_TWO_FACTOR_COOKIE: { status: 401, message: "This sign-in has expired; sign in again" },
+  AUTHENTICATION_FAILED: { status: 401, message: "Authentication failed" },
   FORBIDDEN: { status: 403, message: "This request is not allowed" },
   EMAIL_NOT_VERIFIED: { status: 403, message: "Email not verified" },
   REAUTHENTICATION_REQUIRED: { status: 403, message: "Confirm your password first: this session signed in too long ago" },
@@ -54,6 +57,7 @@ export const ERROR_CODES = {
   INVALID_NEW_USER_CALLBACK_URL: { status: 403, message: "Invalid newUserCallbackURL" },
   NOT_FOUND: { status: 404, message: "No route matches this request" },
   SESSION_NOT_FOUND: { status: 404, message: "You have no session with this id" },
+  PASSKEY_NOT_FOUND: { status: 404, message: "You have no passkey with this id" },
   METHOD_NOT_ALLOWED: { status: 405, message: "This method is not allowed here" },
   PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Send the request body as application/json" },
@@ -189,7 +193,9 @@ export type SecurityEventType =
   | "admin-action"
   | "two-factor-enabled"
   | "two-factor-disabled"
-  | "backup-codes-regenerated";
+  | "backup-codes-regenerated"
+  | "passkey-added"
+  | "passkey-removed";
 
 /** One security event of an account. */
 export interface SecurityEvent {

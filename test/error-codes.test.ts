@@ -7,6 +7,7 @@ import { AUTH_BODY_LIMIT_BYTES } from "../src/auth/plugin/http";
 import { conforming } from "../src/errors";
 import { getRuntime } from "../src/runtime";
 import { ageSession, call, callWith, latestMail, ORIGIN, PASSWORD, randomIp, rawToken, signUp, uniqueEmail, wrapBinding } from "./helpers";
+import { passkeySignIn, registerPasskey, SoftAuthenticator, signedInBrowser } from "./passkey-helpers";
 import { Jar, passwordStep, post, withTotp } from "./second-factors-helpers";
 
 const json = (body: unknown) => ({ method: "POST", json: body });
@@ -67,7 +68,18 @@ const provoke: Record<Exclude<ErrorCode, "FORBIDDEN">, () => Promise<Response>> 
     const client = await signUp();
     return call("/api/auth/two-factor/generate-backup-codes", { ...json({ password: PASSWORD }), headers: bearer(client.bearer) });
   },
+  CHALLENGE_NOT_FOUND: () => post(new Jar(), "/api/auth/passkey/verify-authentication", { response: { id: "no-challenge" } }),
+  FAILED_TO_VERIFY_REGISTRATION: async () => {
+    const { jar } = await signedInBrowser();
+    return (await registerPasskey(jar, new SoftAuthenticator({ rpId: "evil.example" }))).verified;
+  },
   UNAUTHORIZED: () => call("/api/auth/list-sessions"),
+  AUTHENTICATION_FAILED: async () => {
+    const { jar } = await signedInBrowser();
+    const { authenticator } = await registerPasskey(jar);
+    await env.DB.prepare("DELETE FROM passkey WHERE credential_id = ?").bind(authenticator.id).run();
+    return (await passkeySignIn(authenticator)).answer;
+  },
   INVALID_CODE: async () => {
     const user = await withTotp();
     const jar = new Jar();
@@ -129,6 +141,10 @@ const provoke: Record<Exclude<ErrorCode, "FORBIDDEN">, () => Promise<Response>> 
   SESSION_NOT_FOUND: async () => {
     const client = await signUp();
     return call("/api/auth/revoke-session", { ...json({ id: "no-such-session" }), headers: bearer(client.bearer) });
+  },
+  PASSKEY_NOT_FOUND: async () => {
+    const { jar } = await signedInBrowser();
+    return post(jar, "/api/auth/passkey/delete-passkey", { id: "no-such-passkey" });
   },
   METHOD_NOT_ALLOWED: () => call("/api/auth/sign-in/email"),
   PAYLOAD_TOO_LARGE: () => call("/api/auth/sign-in/email", json({ email: uniqueEmail(), password: "x".repeat(AUTH_BODY_LIMIT_BYTES) })),

@@ -127,8 +127,11 @@ export function activityLog(options: ActivityOptions) {
   }
 
   /** A sign-in (not sign-up's): its event, and a mail when it comes from a device new to the account. */
-  function signedIn(occasion: Occasion, signIn: { userId: string; email: string; sessionId: string }): void {
-    const row = rowOf(occasion, { type: "sign-in", userId: signIn.userId, sessionId: signIn.sessionId }, Date.now());
+  function signedIn(
+    occasion: Occasion,
+    signIn: { userId: string; email: string; sessionId: string; detail?: Record<string, unknown> },
+  ): void {
+    const row = rowOf(occasion, { type: "sign-in", userId: signIn.userId, sessionId: signIn.sessionId, detail: signIn.detail }, Date.now());
     logEvent(row, occasion);
     later(occasion, "sign-in", async () => {
       // The history is read before this sign-in joins it, and the alert is written before the sign-in:

@@ -5,6 +5,7 @@
  */
 
 import { waitUntil } from "cloudflare:workers";
+import { passkey } from "@better-auth/passkey";
 import type { BetterAuthAdvancedOptions } from "better-auth";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { betterAuth } from "better-auth/minimal";
@@ -25,6 +26,7 @@ import { JWT_KEY_ROTATION_SECONDS, retiringJwks } from "./jwt-keys";
 import { hashPassword, verifyPassword } from "./password";
 import { edgeSession } from "./plugin";
 import { ADMIN_ROLE, DEFAULT_ROLE } from "./plugin/admin";
+import { passkeyOptions } from "./plugin/passkeys";
 import { TRUST_DEVICE_SECONDS } from "./plugin/second-factors";
 
 /** Hosts the development server answers on, on any port. */
@@ -120,6 +122,9 @@ export function createAuth({ env, config, db, storage }: AuthOptions) {
         // Failed codes count toward edgeSession's account lockout, with its known devices; one lock, not two.
         accountLockout: { enabled: false },
       }),
+      // WebAuthn passkeys (docs/second-factors.md#passkeys): the relying party is BASE_URL's host; in development
+      // Better Auth resolves the base URL per request, and the plugin takes its host from that.
+      passkey(passkeyOptions(config)),
       // Only signed tokens (set-auth-token) are accepted: a forged token fails its HMAC before any lookup.
       bearer({ requireSignature: true }),
       // Short-lived JWTs for services outside Cloudflare: GET /token, verified against GET /jwks.

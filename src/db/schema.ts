@@ -123,6 +123,32 @@ export const twoFactor = sqliteTable("two_factor", {
   ...timestamps,
 });
 
+/**
+ * WebAuthn credentials of Better Auth's passkey plugin: the public key (base64) and
+ * the signature counter; a credential ID is the authenticator's and names one row.
+ * docs/second-factors.md, "Passkeys".
+ */
+export const passkey = sqliteTable(
+  "passkey",
+  {
+    id: text("id").primaryKey(),
+    name: text("name"),
+    publicKey: text("public_key").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => user.id, { onDelete: "cascade" }),
+    credentialID: text("credential_id").notNull().unique(),
+    counter: integer("counter").notNull(),
+    deviceType: text("device_type").notNull(),
+    backedUp: integer("backed_up", { mode: "boolean" }).notNull(),
+    transports: text("transports"),
+    aaguid: text("aaguid"),
+    ...timestamps,
+  },
+  // The account page lists a user's passkeys.
+  (table) => [index("passkey_user_id_idx").on(table.userId)],
+);
+
 /** Signing keys of the `jwt` plugin (private keys encrypted with BETTER_AUTH_SECRET). */
 export const jwks = sqliteTable("jwks", {
   id: text("id").primaryKey(),
@@ -174,4 +200,4 @@ export const authEvent = sqliteTable(
   ],
 );
 
-export const schema = { user, session, account, verification, jwks, authSetting, authEvent, twoFactor };
+export const schema = { user, session, account, verification, jwks, authSetting, authEvent, twoFactor, passkey };

@@ -20,6 +20,8 @@ const AUTH_BASE = "/api/auth";
 
 /** Endpoints that need no session (the rest take the cookie or a bearer token). */
 const PUBLIC = new Set([
+  "/passkey/generate-authenticate-options",
+  "/passkey/verify-authentication",
   "/sign-up/email",
   "/sign-in/email",
   "/request-password-reset",
@@ -38,6 +40,8 @@ const MORE_ERRORS: Record<string, number[]> = {
   "/sign-up/email": [422],
   "/revoke-session": [404],
   "/admin/revoke-user-session": [404],
+  "/passkey/delete-passkey": [404],
+  "/passkey/update-passkey": [404],
 };
 
 /**
@@ -86,6 +90,7 @@ export async function buildDocument(runtime: Runtime): Promise<Json> {
     tags: [
       { name: "Accounts", description: "Sign-up, sign-in, verification, passwords, the profile" },
       { name: "Sessions", description: "Reading, listing and ending sessions" },
+      { name: "Passkeys", description: "Adding, listing and removing passkeys, and signing in with one" },
       { name: "Tokens", description: "JWTs for services outside Cloudflare" },
       { name: "Admin", description: "Admins only (ADMIN_EMAILS)" },
       { name: "Service", description: "Outside Better Auth" },
@@ -117,6 +122,7 @@ function corrected(path: string, method: string, op: Operation): Operation {
 function tagOf(path: string): string {
   if (path.startsWith("/admin/")) return "Admin";
   if (path === "/token" || path === "/jwks") return "Tokens";
+  if (path.startsWith("/passkey/")) return "Passkeys";
   if (/session|sign-out|reauthenticate/.test(path)) return "Sessions";
   return "Accounts";
 }

@@ -72,6 +72,11 @@ export async function reauthenticate(c: Context<PageEnv>) {
   const pending: Pending | undefined =
     form.next === "end" || form.next === "end-others" ? { next: form.next, token: form.token } : undefined;
   const answer = await callApi(c, "/reauthenticate", { body: { password: form.password ?? "" } });
+  // Adding a passkey asked for it: the section now offers to add one.
+  if (form.next === "passkey") {
+    if (answer.error) return accountWithError(c, answer, "passkeys");
+    return seeOther(c, "/account?notice=passkey-ready#passkeys", answer);
+  }
   if (answer.error) return accountWithError(c, answer, "sessions", pending);
   const cookie = cookiesAfter(c.req.header("cookie"), answer.setCookies);
   if (!pending) return seeOther(c, "/account", answer);

@@ -29,11 +29,14 @@ const WHAT: Record<SecurityEventType, string> = {
   "two-factor-enabled": "Two-factor authentication turned on",
   "two-factor-disabled": "Two-factor authentication turned off",
   "backup-codes-regenerated": "New backup codes made",
+  "passkey-added": "Passkey added",
+  "passkey-removed": "Passkey removed",
 };
 
 /** What an event says in words, with its count when it stands for several. */
-export function eventText(event: Pick<ListedEvent, "type" | "count">): string {
-  const what = WHAT[event.type] ?? event.type;
+export function eventText(event: Pick<ListedEvent, "type" | "count"> & { detail?: ListedEvent["detail"] }): string {
+  const passkey = event.type === "sign-in" && event.detail?.method === "passkey";
+  const what = passkey ? "Signed in with a passkey" : (WHAT[event.type] ?? event.type);
   return event.count > 1 ? `${what} (${event.count} times)` : what;
 }
 

@@ -7,18 +7,21 @@
 import type { Context } from "hono";
 import type { FC } from "hono/jsx";
 import type { SecurityEventsPage } from "../../client/contract";
+import { getRuntime } from "../runtime";
 import type { SessionUser } from "../types";
 import { Activity, type ListedEvent, RECENT_EVENTS } from "./account-activity";
+import { type ListedPasskey, Passkeys } from "./account-passkeys";
 import { type ListedSession, type Pending, Sessions } from "./account-sessions";
 import { type ApiAnswer, callApi, type PageError } from "./api";
 import type { PageEnv } from "./headers";
 import { ErrorMessage, Field, Hidden, Layout, Notice, PostForm, Username } from "./layout";
+import { PASSKEY_SCRIPT } from "./passkey-script";
 import { frame, render, seeOther } from "./respond";
 import { pageSession } from "./session";
 import { SecondFactor, type Shown } from "./two-factor";
 
 /** The account page's sections, where an error is shown. */
-export type Section = "profile" | "password" | "two-factor" | "sessions" | "delete";
+export type Section = "profile" | "password" | "two-factor" | "passkeys" | "sessions" | "delete";
 
 /** Confirmations the actions send with `?notice=`. */
 const NOTICES: Record<string, string> = {
@@ -29,12 +32,18 @@ const NOTICES: Record<string, string> = {
   "sessions-ended": "Every other session was ended.",
   "two-factor-on": "Two-factor authentication is on: signing in now asks for a code.",
   "two-factor-off": "Two-factor authentication is off.",
+  "passkey-ready": "Your password is confirmed: add your passkey now.",
+  "passkey-added": "Your passkey was added: you can sign in with it.",
+  "passkey-removed": "The passkey was removed: it no longer signs you in.",
 };
 
 interface AccountProps extends ReturnType<typeof frame> {
   user: SessionUser;
   sessions: ListedSession[];
   events: ListedEvent[] | null;
+  passkeys: ListedPasskey[];
+  /** The session signed in within `REAUTH_MAX_AGE`: it may add a passkey without confirming the password. */
+  recent: boolean;
   notice?: string;
   error?: PageError;
   section?: Section;
@@ -43,11 +52,11 @@ interface AccountProps extends ReturnType<typeof frame> {
   shown?: Shown;
 }
 
-const Account: FC<AccountProps> = ({ user, sessions, events, notice, error, section, pending, shown, ...layout }) => {
+const Account: FC<AccountProps> = ({ user, sessions, events, passkeys, recent, notice, error, section, pending, shown, ...layout }) => {
   const errorIn = (name: Section) => (section === name ? error : undefined);
   const passwordError = errorIn("password");
   return (
-    <Layout {...layout} title="Your account" error={error} wide>
+    <Layout {...layout} title="Your account" error={error} wide script={PASSKEY_SCRIPT}>
       {notice && NOTICES[notice] ? <Notice>{NOTICES[notice]}</Notice> : null}
       <section class="card" aria-labelledby="profile-title">
         <h2 id="profile-title">Profile</h2>
@@ -108,6 +117,8 @@ const Account: FC<AccountProps> = ({ user, sessions, events, notice, error, sect
 
       <SecondFactor email={user.email} enabled={user.twoFactorEnabled === true} shown={shown} error={errorIn("two-factor")} />
 
+      <Passkeys passkeys={passkeys} email={user.email} recent={recent} error={errorIn("passkeys")} />
+
       <Sessions sessions={sessions} email={user.email} error={errorIn("sessions")} pending={pending} />
 
       {events ? <Activity events={events} /> : null}
@@ -145,15 +156,18 @@ export const SIGN_IN_AND_RETURN = `/sign-in?callbackURL=${encodeURIComponent("/a
  * events when they cannot be read: they are not what the visitor came to do.
  */
 async function loadAccount(c: Context<PageEnv>, cookie?: string) {
-  const [found, listed, recent] = await Promise.all([
+  const [found, listed, recent, keys] = await Promise.all([
     pageSession(c, cookie),
     callApi<ListedSession[]>(c, "/list-sessions", { cookie }),
     callApi<SecurityEventsPage>(c, `/security-events?limit=${RECENT_EVENTS}`, { cookie }),
+    callApi<ListedPasskey[]>(c, "/passkey/list-user-passkeys", { cookie }),
   ]);
-  const setCookies = [...found.setCookies, ...listed.setCookies, ...recent.setCookies];
+  const setCookies = [...found.setCookies, ...listed.setCookies, ...recent.setCookies, ...keys.setCookies];
   if (!found.user || listed.error || !listed.data) return { account: null, setCookies };
   const events = recent.data ? (recent.data.events as unknown as ListedEvent[]) : null;
-  return { account: { user: found.user, sessions: listed.data, events }, setCookies };
+  const signedInAt = found.session ? new Date(found.session.createdAt).getTime() : 0;
+  const fresh = Date.now() - signedInAt <= getRuntime(c.env).config.reauthMaxAge * 1000;
+  return { account: { user: found.user, sessions: listed.data, events, passkeys: keys.data ?? [], recent: fresh }, setCookies };
 }
 
 /** `GET /account`. */

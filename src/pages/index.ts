@@ -17,6 +17,7 @@ import {
   sendVerification,
   signOut,
 } from "./account-actions";
+import { removePasskey } from "./account-passkeys";
 import { type PageEnv, pageHeaders } from "./headers";
 import { forgotPassword, resetPassword, showForgotPassword, showResetPassword } from "./passwords";
 import { showSignIn, signIn } from "./sign-in";
@@ -155,8 +156,18 @@ export const PAGE_ROUTES: PageRoute[] = [
     path: "/account/reauthenticate",
     summary: "Confirm the password, then end the session(s) that asked for it",
     api: { path: "/reauthenticate", fields: ["password"] },
-    extra: { next: '"end" or "end-others": the action to finish', token: "The handle of the session to end" },
+    extra: {
+      next: '"end" or "end-others": the action to finish; "passkey": back to the account page to add a passkey',
+      token: "The handle of the session to end",
+    },
     handler: reauthenticate,
+  },
+  {
+    method: "POST",
+    path: "/account/passkeys/remove",
+    summary: "Remove a passkey",
+    api: { path: "/passkey/delete-passkey", fields: ["id"] },
+    handler: removePasskey,
   },
   { method: "POST", path: "/account/sign-out", summary: "Sign out", api: { path: "/sign-out", fields: [] }, handler: signOut },
   {

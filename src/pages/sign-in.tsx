@@ -4,6 +4,7 @@ import type { FC } from "hono/jsx";
 import { callApi, type PageError } from "./api";
 import type { PageEnv } from "./headers";
 import { ErrorMessage, Field, Hidden, Layout, Notice, PostForm } from "./layout";
+import { PASSKEY_SCRIPT } from "./passkey-script";
 import { type Answer, formOf, frame, render, seeOther } from "./respond";
 import { pageSession, targetOrAccount } from "./session";
 
@@ -25,7 +26,7 @@ interface SignInProps extends ReturnType<typeof frame> {
 const SignIn: FC<SignInProps> = ({ callbackURL, email, notice, error, ...layout }) => {
   const wrongCredentials = error?.code === "INVALID_EMAIL_OR_PASSWORD";
   return (
-    <Layout {...layout} title="Sign in" error={error}>
+    <Layout {...layout} title="Sign in" error={error} script={PASSKEY_SCRIPT}>
       {notice && NOTICES[notice] ? <Notice>{NOTICES[notice]}</Notice> : null}
       {error ? (
         <ErrorMessage error={error}>
@@ -54,6 +55,13 @@ const SignIn: FC<SignInProps> = ({ callbackURL, email, notice, error, ...layout 
           />
           <button type="submit">Sign in</button>
         </PostForm>
+      </div>
+      <div class="card" hidden>
+        <div class="alert" id="passkey-error" role="alert" tabindex={-1} hidden />
+        <p>Or, without your address and password:</p>
+        <button type="button" class="secondary" data-passkey="sign-in">
+          Sign in with a passkey
+        </button>
       </div>
       {error?.code === "EMAIL_NOT_VERIFIED" && email ? (
         <PostForm action="/verify-email">

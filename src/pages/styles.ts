@@ -62,10 +62,11 @@ dl.facts dd{margin:0;overflow-wrap:anywhere}
 ul.codes{display:grid;grid-template-columns:repeat(2,max-content);gap:.3rem 1.5rem;padding:0;list-style:none}
 .badge{display:inline-block;font-size:.8rem;font-weight:600;padding:.05rem .5rem;border-radius:1rem;background:var(--badge);color:var(--text);margin-left:.4rem}
 .badge.ok{background:var(--ok-bg);color:var(--ok);border:1px solid var(--ok)}
-ul.sessions{list-style:none;margin:0 0 1rem;padding:0}
-ul.sessions li{border-top:1px solid var(--line);padding:1rem 0}
-ul.sessions li:first-child{border-top:0;padding-top:0}
-ul.sessions h3{font-size:1rem;margin:0 0 .4rem}
+ul.sessions,ul.passkeys{list-style:none;margin:0 0 1rem;padding:0}
+ul.sessions li,ul.passkeys li{border-top:1px solid var(--line);padding:1rem 0}
+ul.sessions li:first-child,ul.passkeys li:first-child{border-top:0;padding-top:0}
+ul.sessions h3,ul.passkeys h3{font-size:1rem;margin:0 0 .4rem}
+ul.passkeys p{margin:0 0 .6rem}
 ul.sessions dl.facts{font-size:.92rem;margin-bottom:.6rem}
 ul.events{list-style:none;margin:0 0 1rem;padding:0}
 ul.events li{display:flex;flex-direction:column;gap:.15rem;border-top:1px solid var(--line);padding:.6rem 0}

@@ -19,8 +19,13 @@ export const DEVICE_COOKIE = "device_token";
 export const DEVICE_HEADER = "x-device-token";
 export const SET_DEVICE_HEADER = "set-device-token";
 
-/** The paths whose success signs a device in: the password, or the second factor a sign-in asked for. */
-const SIGN_IN_PATHS = new Set(["/sign-in/email", "/two-factor/verify-totp", "/two-factor/verify-backup-code"]);
+/** The paths whose success signs a device in: the password, the second factor a sign-in asked for, or a passkey. */
+const SIGN_IN_PATHS = new Set([
+  "/sign-in/email",
+  "/two-factor/verify-totp",
+  "/two-factor/verify-backup-code",
+  "/passkey/verify-authentication",
+]);
 
 /** How long a device stays known without signing in again: Chrome's cap on cookie lifetimes. */
 const DEVICE_MAX_AGE_SECONDS = 400 * 86_400;

@@ -41,6 +41,9 @@ const PATHS: Record<string, PathLimits> = {
   "/two-factor/disable": { address: "credentials", lockout: "session" },
   "/two-factor/get-totp-uri": { address: "credentials", lockout: "session" },
   "/two-factor/generate-backup-codes": { address: "credentials", lockout: "session" },
+  // A passkey's signature cannot be guessed, so it counts toward no account's lockout; the address and network rules
+  // still hold. Its challenges (a D1 row each, no session needed) fall under the "auth" rule like other paths.
+  "/passkey/verify-authentication": { address: "credentials" },
   // Session reads answer from KV and refuse unsigned tokens before any lookup;
   // counting them would put a Durable Object round trip on every check.
   "/get-session": { address: null },

@@ -12,6 +12,11 @@ import { type Browser, type BrowserContext, chromium, type Page } from "playwrig
 import { expect, inject } from "vitest";
 
 export const BASE = inject("workerURL");
+/**
+ * The same Worker by name: WebAuthn takes a domain as the relying party's ID, never an
+ * IP address, and `localhost` is a secure context over plain http as 127.0.0.1 is.
+ */
+export const LOCALHOST_BASE = BASE.replace("//127.0.0.1:", "//localhost:");
 export const PASSWORD = "correct horse battery staple";
 
 /** Debian's `chromium` package; `.ci/run` installs it. */
@@ -59,10 +64,13 @@ export interface Device {
  * A new device: its own context (cookies), client address (`cf-connecting-ip`,
  * which `wrangler dev` keeps when a request has one) and, optionally, user agent.
  */
-export async function newDevice(browser: Browser, options: { userAgent?: string; colorScheme?: "light" | "dark" } = {}): Promise<Device> {
+export async function newDevice(
+  browser: Browser,
+  options: { userAgent?: string; colorScheme?: "light" | "dark"; baseURL?: string } = {},
+): Promise<Device> {
   const ip = randomIp();
   const context = await browser.newContext({
-    baseURL: BASE,
+    baseURL: options.baseURL ?? BASE,
     viewport: { width: 960, height: 900 },
     colorScheme: options.colorScheme ?? "light",
     userAgent: options.userAgent,

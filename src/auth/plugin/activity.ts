@@ -12,6 +12,7 @@ import { whereabouts } from "../../activity/where";
 import type { Config } from "../../config";
 import { bodyString, type Hook, type HookContext } from "./context";
 import type { SessionHooks } from "./database-hooks";
+import { PASSKEY_DELETE, PASSKEY_REGISTRATION, PASSKEY_SIGN_IN, removedPasskeyOfCall } from "./passkeys";
 import { VERIFY_PATHS, verificationOfCall } from "./second-factors";
 import { type EndedSession, sessionEnd } from "./session-ends";
 
@@ -156,6 +157,30 @@ export function securityActivity(activity: ActivityLog, config: Pick<Config, "se
     }),
   };
 
+  /** Passkeys: a sign-in with one (`method: "passkey"`), one added, one removed. */
+  const passkeys: Hook = {
+    matcher: (ctx) => ctx.path === PASSKEY_SIGN_IN || ctx.path === PASSKEY_REGISTRATION || ctx.path === PASSKEY_DELETE,
+    handler: createAuthMiddleware(async (ctx) => {
+      if (errorCode(ctx.context.returned) !== undefined) return;
+      const created = newSessionOf(ctx);
+      const userId = ctx.context.session?.user.id;
+      if (ctx.path === PASSKEY_SIGN_IN && created) {
+        const { user, session } = created;
+        activity.signedIn(occasion(ctx), { userId: user.id, email: user.email, sessionId: session.id, detail: { method: "passkey" } });
+      } else if (ctx.path === PASSKEY_REGISTRATION && userId) {
+        const added = ctx.context.returned as { id?: string; name?: string | null } | undefined;
+        activity.record(occasion(ctx), { type: "passkey-added", userId, detail: defined({ passkeyId: added?.id, name: added?.name }) });
+      } else if (ctx.path === PASSKEY_DELETE && userId) {
+        const removed = await removedPasskeyOfCall();
+        activity.record(occasion(ctx), {
+          type: "passkey-removed",
+          userId,
+          detail: defined({ passkeyId: removed?.id, name: removed?.name }),
+        });
+      }
+    }),
+  };
+
   /** What the account lockout reports: a sign-in refused while the account waits, and a wait that starts. */
   const lockout = {
     refused(ctx: HookContext, email: string) {
@@ -185,5 +210,5 @@ export function securityActivity(activity: ActivityLog, config: Pick<Config, "se
     };
   };
 
-  return { sessionHooks, after: [signUp, signIn, otherSuccesses, secondFactor], lockout, callbacks };
+  return { sessionHooks, after: [signUp, signIn, otherSuccesses, secondFactor, passkeys], lockout, callbacks };
 }

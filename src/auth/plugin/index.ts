@@ -24,6 +24,7 @@ import { sessionLifetimes } from "./lifetimes";
 import { mailLinksToPages } from "./mail-links";
 import { notOffered } from "./not-offered";
 import { conformingErrors, outageIsUnavailable } from "./outages";
+import { PASSKEY_REGISTRATION_OPTIONS, passkeyRules } from "./passkeys";
 import { reauthenticate, recentAuthentication } from "./reauth";
 import { redirectTargets } from "./redirects";
 import { secondFactors } from "./second-factors";
@@ -74,8 +75,12 @@ type PluginErrorCode =
   | "ADMIN_ONLY"
   | "USER_BANNED";
 
-/** Ending other sessions, and an admin's actions on sessions, need a recent authentication (`reauth.ts`). */
+/**
+ * Ending other sessions, adding a passkey (a way in that outlives the session), and an admin's actions on
+ * sessions need a recent authentication (`reauth.ts`).
+ */
 const REAUTH_PATHS = [
+  PASSKEY_REGISTRATION_OPTIONS,
   "/revoke-other-sessions",
   "/revoke-sessions",
   "/admin/revoke-user-session",
@@ -112,6 +117,7 @@ export function edgeSession(options: EdgeSessionOptions) {
   const activity = securityActivity(activityLog({ db: options.eventsDb, limiter, mailer, config }), config);
   const rateLimits = rateLimitHooks(config.rateLimit, limiter, readSession, keysOf, activity.lockout);
   const factors = secondFactors(options.db, readSession, deviceTokens(keysOf).knownDevice);
+  const passkeys = passkeyRules(options.db, readSession);
   return {
     id: "edge-session",
     $ERROR_CODES: PLUGIN_ERROR_CODES,
@@ -144,6 +150,7 @@ export function edgeSession(options: EdgeSessionOptions) {
         adminsOnly(options.config, readSession),
         recentAuthentication(REAUTH_PATHS, options.config, readSession),
         adminRevokeByHandle,
+        ...passkeys.before,
         ...factors.beforeLockout,
         ...rateLimits.before,
         ...factors.afterLockout,
@@ -151,6 +158,8 @@ export function edgeSession(options: EdgeSessionOptions) {
       ],
       after: [
         outageIsUnavailable,
+        // Before the error table: it turns Better Auth's answer for an unknown credential into the table's.
+        ...passkeys.after,
         conformingErrors,
         ...rateLimits.after,
         bearerDelivery,
