@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { purgeExpired } from "../src/housekeeping/purge";
-import { call, callWith, getSession, PASSWORD, signUp } from "./helpers";
+import { call, callIn, callWith, getSession, ORIGIN, PASSWORD, signUp } from "./helpers";
 import { Jar, passwordStep, post, withTotp } from "./second-factors-helpers";
 import { totp } from "./totp";
 
@@ -75,6 +75,41 @@ describe("signing in with a second factor", () => {
     // It is in the session list like any other, and revocable.
     const listed = await call("/api/auth/list-sessions", { headers: { cookie: jar.header } });
     expect(((await listed.json()) as { current?: boolean }[]).some((entry) => entry.current)).toBe(true);
+  });
+
+  it("at the cap on sessions, a right password without the code ends no session; the sign-in the code finishes does", async () => {
+    const user = await withTotp();
+    const liveIds = async () =>
+      (
+        await env.DB.prepare("SELECT id FROM session WHERE user_id = ? AND expires_at > ? ORDER BY updated_at, created_at")
+          .bind(user.userId, Date.now())
+          .all<{ id: string }>()
+      ).results.map((row) => row.id);
+    const before = await liveIds();
+    // An isolate whose cap the user has reached.
+    const capped = { ...env, SESSION_MAX_PER_USER: String(before.length) } as Env;
+    const jar = new Jar();
+    const browser = () => ({ origin: ORIGIN, ...(jar.cookies.size > 0 ? { cookie: jar.header } : {}) });
+    const challenge = jar.take(
+      await callIn(capped, "/api/auth/sign-in/email", {
+        method: "POST",
+        json: { email: user.email, password: PASSWORD },
+        headers: browser(),
+      }),
+    );
+    expect(await challenge.json()).toMatchObject({ twoFactorRedirect: true });
+    expect(await liveIds()).toEqual(before);
+
+    clockAt(Date.now() + 2 * STEP);
+    const code = await totp(user.secret, Date.now());
+    const finished = jar.take(
+      await callIn(capped, "/api/auth/two-factor/verify-totp", { method: "POST", json: { code }, headers: browser() }),
+    );
+    expect(finished.status).toBe(200);
+    const after = await liveIds();
+    // The least recently used session made room for the new one.
+    expect(after).toHaveLength(before.length);
+    expect(after).not.toContain(before[0]);
   });
 
   it("refuses a code replayed within its time step, and an earlier step's code after a later one", async () => {

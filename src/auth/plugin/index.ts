@@ -20,7 +20,7 @@ import { credentialKeysOf, sessionReader } from "./context";
 import { chainSessionHooks } from "./database-hooks";
 import { fieldLimits } from "./fields";
 import { cacheControl, httpConventions } from "./http";
-import { sessionLifetimes } from "./lifetimes";
+import { capOnceKept, sessionLifetimes } from "./lifetimes";
 import { mailLinksToPages } from "./mail-links";
 import { notOffered } from "./not-offered";
 import { conformingErrors, outageIsUnavailable } from "./outages";
@@ -166,6 +166,8 @@ export function edgeSession(options: EdgeSessionOptions) {
         withoutSessionToken,
         adminSessionHandles,
         ...factors.after,
+        // After the second-factor plugin withdrew the session of a challenge: only a kept session counts.
+        capOnceKept(options.config),
         cacheControl,
         // Last: they record what the answer finally is.
         ...activity.after,

@@ -7,9 +7,18 @@
  * "Lifetimes".
  */
 import type { AuthContext } from "better-auth";
+import { createAuthMiddleware, isAPIError } from "better-auth/api";
 import type { Config } from "../../config";
 import { logError } from "../../log";
+import type { Hook } from "./context";
 import type { SessionHooks } from "./database-hooks";
+
+/**
+ * Endpoints whose new session a later hook may still withdraw: a password
+ * sign-in that a second factor turns into a challenge. Their cap waits for
+ * the answer ({@link capOnceKept}), so a password alone ends no session.
+ */
+const WITHDRAWABLE = new Set(["/sign-in/email"]);
 
 /**
  * The `session` database hooks: a new session's expiry and a renewal's stay
@@ -34,10 +43,9 @@ export function sessionLifetimes(config: Pick<Config, "sessionMaxAge" | "session
         const capped = within(session.expiresAt, session.createdAt ?? Date.now());
         return capped ? { data: { ...session, expiresAt: capped } } : undefined;
       },
-      after: async (session) => {
-        await endLeastRecentlyUsed(context, session.userId, config.sessionMaxPerUser).catch((error: unknown) =>
-          logError("could not end sessions past the cap", error),
-        );
+      after: async (session, ctx) => {
+        if (ctx?.path !== undefined && WITHDRAWABLE.has(ctx.path)) return;
+        await capSessions(context, session.userId, config.sessionMaxPerUser);
       },
     },
     update: {
@@ -49,6 +57,30 @@ export function sessionLifetimes(config: Pick<Config, "sessionMaxAge" | "session
       },
     },
   };
+}
+
+/**
+ * The cap for a sign-in whose session could still be withdrawn: applied
+ * once the answer keeps the session (after the second-factor plugin's hook,
+ * which runs first), and not at all for a challenge.
+ *
+ * @example
+ * ```ts
+ * hooks: { after: [capOnceKept(config)] }
+ * ```
+ */
+export function capOnceKept(config: Pick<Config, "sessionMaxPerUser">): Hook {
+  return {
+    matcher: (ctx) => ctx.path !== undefined && WITHDRAWABLE.has(ctx.path),
+    handler: createAuthMiddleware(async (ctx) => {
+      const kept = isAPIError(ctx.context.returned) ? null : ctx.context.newSession;
+      if (kept) await capSessions(ctx.context, kept.user.id, config.sessionMaxPerUser);
+    }),
+  };
+}
+
+function capSessions(context: AuthContext, userId: string, keep: number): Promise<void> {
+  return endLeastRecentlyUsed(context, userId, keep).catch((error: unknown) => logError("could not end sessions past the cap", error));
 }
 
 /** Ends all but the `keep` most recently used live sessions of `userId`. */
