@@ -45,7 +45,7 @@ export interface AuthSessionOptions {
   fresh?: boolean;
 }
 
-/** Answers remembered per isolate, by credentials; the oldest go first past this many. */
+/** Answers remembered per isolate; the oldest go first past this many (about 1 KiB each). */
 const MAX_REMEMBERED = 10_000;
 
 /**
@@ -55,8 +55,15 @@ const MAX_REMEMBERED = 10_000;
  */
 const remembered = new Map<string, { answer: ValidatedSession; until: number }>();
 
-/** The map key of a request's credentials. */
-const credentialsKey = (cookie: string | undefined, authorization: string | undefined) => `${authorization ?? ""}\n${cookie ?? ""}`;
+/**
+ * The map key of a request's credentials through one binding: a SHA-256,
+ * so the map holds neither the credentials nor headers of unbounded size.
+ */
+async function credentialsKey(binding: string, cookie: string | undefined, authorization: string | undefined): Promise<string> {
+  const text = new TextEncoder().encode(`${binding}\n${authorization ?? ""}\n${cookie ?? ""}`);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", text));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
 
 function recall(key: string): ValidatedSession | null {
   const entry = remembered.get(key);
@@ -103,13 +110,14 @@ export function authSession(options: AuthSessionOptions): MiddlewareHandler<Auth
     if (cookie) headers.cookie = cookie;
     if (authorization) headers.authorization = authorization;
     let result: ValidatedSession | null = null;
-    const key = credentialsKey(cookie, authorization);
-    if ((cookie || authorization) && !options.fresh) result = recall(key);
-    if ((cookie || authorization) && !result) {
+    const credentials = Boolean(cookie || authorization);
+    const key = credentials && !options.fresh ? await credentialsKey(options.binding, cookie, authorization) : undefined;
+    if (key) result = recall(key);
+    if (credentials && !result) {
       const auth = bindingOf(c, options.binding);
       try {
         result = await auth.validateHeaders(headers, { fresh: options.fresh === true });
-        if (result && !options.fresh) remember(key, result);
+        if (result && key) remember(key, result);
       } catch (error) {
         // Never fall back to "anonymous": the session may well be valid.
         console.error("auth Worker unavailable:", error);
@@ -160,7 +168,7 @@ export function forwardAuth(options: { binding: string }): MiddlewareHandler {
   return async function forwardAuth(c) {
     // A sign-out or revocation sent this way is seen here at once: the answer remembered for these
     // credentials goes, before and after (a check under way meanwhile may have put it back).
-    const key = credentialsKey(c.req.header("cookie"), c.req.header("authorization"));
+    const key = await credentialsKey(options.binding, c.req.header("cookie"), c.req.header("authorization"));
     remembered.delete(key);
     try {
       // The request goes as it came, cf-connecting-ip (set by Cloudflare, not the client) included.

@@ -9,7 +9,8 @@ const EXPIRES_IN_MS = Number(env.SESSION_EXPIRES_IN) * 1000;
 const UPDATE_AGE_MS = Number(env.SESSION_UPDATE_AGE) * 1000;
 
 /** A consumer Worker as the README shows it, over the real RPC entrypoint, counting its session checks. */
-function consumer(options: { fresh?: boolean } = {}) {
+function consumer(options: { fresh?: boolean; binding?: string } = {}) {
+  const name = options.binding ?? "AUTH";
   const auth = exports.AuthService;
   const calls = { validate: 0 };
   const binding: AuthBinding = {
@@ -20,11 +21,11 @@ function consumer(options: { fresh?: boolean } = {}) {
     validateToken: (token, validateOptions) => auth.validateToken(token, validateOptions),
     fetch: (request) => auth.fetch(request),
   };
-  const app = new Hono<AuthEnv<{ AUTH: AuthBinding }>>();
-  app.all("/api/auth/*", forwardAuth({ binding: "AUTH" }));
-  app.use("*", authSession({ binding: "AUTH", ...options }));
+  const app = new Hono<AuthEnv<Record<string, AuthBinding>>>();
+  app.all("/api/auth/*", forwardAuth({ binding: name }));
+  app.use("*", authSession({ binding: name, fresh: options.fresh }));
   app.get("/private", requireAuth(), (c) => c.json({ id: c.var.user?.id }));
-  const request = (path: string, init: RequestInit = {}) => app.request(`https://app.example.com${path}`, init, { AUTH: binding });
+  const request = (path: string, init: RequestInit = {}) => app.request(`https://app.example.com${path}`, init, { [name]: binding });
   const status = async (headers: Record<string, string>) => (await request("/private", { headers })).status;
   return { calls, request, status };
 }
@@ -80,6 +81,16 @@ describe("a consumer's reuse of session answers", () => {
     expect(signOut.status).toBe(200);
     expect(await status(bearer)).toBe(401);
     expect(calls.validate).toBe(2);
+  });
+
+  it("keeps the answers of one binding from another's", async () => {
+    const client = await signUp();
+    const bearer = { authorization: `Bearer ${client.bearer}` };
+    const first = consumer();
+    const second = consumer({ binding: "OTHER_AUTH" });
+    expect(await first.status(bearer)).toBe(200);
+    expect(await second.status(bearer)).toBe(200);
+    expect([first.calls.validate, second.calls.validate]).toEqual([1, 1]);
   });
 
   it("never reuses with fresh: true", async () => {
