@@ -25,6 +25,15 @@ function consumer(options: { fresh?: boolean; binding?: string } = {}) {
   app.all("/api/auth/*", forwardAuth({ binding: name }));
   app.use("*", authSession({ binding: name, fresh: options.fresh }));
   app.get("/private", requireAuth(), (c) => c.json({ id: c.var.user?.id }));
+  app.get("/seen", requireAuth(), (c) => c.json({ name: c.var.user?.name, expiresAt: c.var.session?.expiresAt.getTime() }));
+  // A careless handler: it changes the user and the session it was given.
+  app.get("/careless", requireAuth(), (c) => {
+    if (c.var.user && c.var.session) {
+      c.var.user.name = "changed";
+      c.var.session.expiresAt.setTime(0);
+    }
+    return c.json({});
+  });
   const request = (path: string, init: RequestInit = {}) => app.request(`https://app.example.com${path}`, init, { [name]: binding });
   const status = async (headers: Record<string, string>) => (await request("/private", { headers })).status;
   return { calls, request, status };
@@ -81,6 +90,17 @@ describe("a consumer's reuse of session answers", () => {
     expect(signOut.status).toBe(200);
     expect(await status(bearer)).toBe(401);
     expect(calls.validate).toBe(2);
+  });
+
+  it("gives each request its own copy, so a handler that changes it changes nothing for the next", async () => {
+    const client = await signUp({ name: "Ada" });
+    const bearer = { authorization: `Bearer ${client.bearer}` };
+    const { calls, request } = consumer();
+    const before = await (await request("/seen", { headers: bearer })).json();
+    expect((await request("/careless", { headers: bearer })).status).toBe(200);
+    expect(await (await request("/seen", { headers: bearer })).json()).toEqual(before);
+    expect(before).toMatchObject({ name: "Ada" });
+    expect(calls.validate).toBe(1);
   });
 
   it("keeps the answers of one binding from another's", async () => {
