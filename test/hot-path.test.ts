@@ -172,6 +172,21 @@ describe("the isolate's memory of a session", () => {
     expect(await name()).toBe("After");
   });
 
+  it("hands each check its own copy: a caller changing it, dates included, changes nothing for the next", async () => {
+    const client = await signUp({ name: "Ada" });
+    const isolate = { ...env };
+    const headers = new Headers({ authorization: `Bearer ${client.bearer}` });
+    const first = await lookupSession(getRuntime(isolate), headers);
+    const expiresAt = first.session?.expiresAt.getTime();
+    if (first.user && first.session) {
+      first.user.name = "changed";
+      first.session.expiresAt.setTime(0);
+    }
+    const second = await lookupSession(getRuntime(isolate), headers);
+    expect(second.user?.name).toBe("Ada");
+    expect(second.session?.expiresAt.getTime()).toBe(expiresAt);
+  });
+
   it("SESSION_MEMORY_SECONDS=0 reads KV on every check", async () => {
     const client = await signUp();
     const { kv, counter } = countingKv();

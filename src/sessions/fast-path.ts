@@ -118,8 +118,8 @@ export async function fastLookup(fastPath: FastPath, headers: Headers): Promise<
   if (!(entry.expiresAt > now) || due) return "slow";
   const renewal = entry.expiresAt < entry.endsAt ? entry.expiresAt - expiresInMs + updateAgeMs : Number.POSITIVE_INFINITY;
   const reusable = Math.min(storage.reusableUntil(token) ?? 0, renewal, entry.expiresAt, entry.endsAt);
-  // Copies, so no caller can change what the next request sees.
-  return { user: { ...entry.user }, session: { ...entry.session }, reuseUntil: reusable > now ? reusable : 0 };
+  // Deep copies (dates included), so no caller can change what the next request sees.
+  return { user: structuredClone(entry.user), session: structuredClone(entry.session), reuseUntil: reusable > now ? reusable : 0 };
 }
 
 const DATE_FIELDS = ["createdAt", "updatedAt", "expiresAt"];
