@@ -10,7 +10,7 @@ import { accountWithError } from "./account";
 import { Time } from "./account-sessions";
 import { callApi, type PageError } from "./api";
 import type { PageEnv } from "./headers";
-import { ErrorMessage, Field, Hidden, PostForm, Username } from "./layout";
+import { ConfirmPassword, ErrorMessage, Field, Hidden, PostForm, Username } from "./layout";
 import { formOf, seeOther } from "./respond";
 
 /** A passkey as `passkey/list-user-passkeys` answers it, in JSON. */
@@ -71,14 +71,7 @@ export const Passkeys: FC<{ passkeys: ListedPasskey[]; email: string; recent: bo
         <p>To add a passkey, confirm your password first.</p>
         <Username email={email} />
         <Hidden fields={{ next: "passkey" }} />
-        <Field
-          id="passkey-password"
-          name="password"
-          label="Your password"
-          type="password"
-          autocomplete="current-password"
-          maxLength={128}
-        />
+        <ConfirmPassword id="passkey-password" />
         <button type="submit" class="secondary">
           Confirm password
         </button>

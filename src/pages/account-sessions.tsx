@@ -8,7 +8,7 @@
 import type { FC } from "hono/jsx";
 import { deviceLabel } from "../activity/device";
 import type { PageError } from "./api";
-import { ErrorMessage, Field, Hidden, PostForm, Username } from "./layout";
+import { ConfirmPassword, ErrorMessage, Hidden, PostForm, Username } from "./layout";
 
 /** A session as `GET /api/auth/list-sessions` lists it: `token` is a handle (`sh_…`), never a credential. */
 export interface ListedSession {
@@ -115,15 +115,7 @@ export const Sessions: FC<{ sessions: ListedSession[]; email: string; error?: Pa
         <PostForm action="/account/reauthenticate">
           <Hidden fields={{ next: pending.next, token: pending.token }} />
           <Username email={email} />
-          <Field
-            id="reauth-password"
-            name="password"
-            label="Your password"
-            type="password"
-            autocomplete="current-password"
-            maxLength={128}
-            invalid={error?.code === "INVALID_PASSWORD"}
-          />
+          <ConfirmPassword id="reauth-password" invalid={error?.code === "INVALID_PASSWORD"} />
           <button type="submit">Confirm and continue</button>
         </PostForm>
       ) : null}

@@ -14,7 +14,7 @@ import { type ListedPasskey, Passkeys } from "./account-passkeys";
 import { type ListedSession, type Pending, Sessions } from "./account-sessions";
 import { type ApiAnswer, callApi, type PageError } from "./api";
 import type { PageEnv } from "./headers";
-import { ErrorMessage, Field, Hidden, Layout, Notice, PostForm, Username } from "./layout";
+import { ConfirmPassword, ErrorMessage, Field, Hidden, Layout, NewPassword, Notice, PostForm, Username } from "./layout";
 import { PASSKEY_SCRIPT } from "./passkey-script";
 import { frame, render, seeOther } from "./respond";
 import { pageSession } from "./session";
@@ -97,13 +97,7 @@ const Account: FC<AccountProps> = ({ user, sessions, events, passkeys, recent, n
             maxLength={128}
             invalid={passwordError?.code === "INVALID_PASSWORD"}
           />
-          <Field
-            name="newPassword"
-            label="New password"
-            type="password"
-            autocomplete="new-password"
-            minLength={8}
-            maxLength={128}
+          <NewPassword
             hint="At least 8 characters."
             invalid={passwordError?.code === "PASSWORD_TOO_SHORT" || passwordError?.code === "PASSWORD_TOO_LONG"}
           />
@@ -129,15 +123,7 @@ const Account: FC<AccountProps> = ({ user, sessions, events, passkeys, recent, n
         <p>This deletes your account and signs out every session. It cannot be undone.</p>
         <PostForm action="/account/delete">
           <Username email={user.email} />
-          <Field
-            id="delete-password"
-            name="password"
-            label="Your password"
-            type="password"
-            autocomplete="current-password"
-            maxLength={128}
-            invalid={errorIn("delete") !== undefined}
-          />
+          <ConfirmPassword id="delete-password" invalid={errorIn("delete") !== undefined} />
           <button type="submit" class="danger">
             Delete my account
           </button>

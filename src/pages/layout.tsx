@@ -133,6 +133,36 @@ export const Field: FC<FieldProps> = ({
   );
 };
 
+/** Better Auth's password lengths (its `emailAndPassword` defaults), which the API enforces. */
+const PASSWORD_LENGTH = { min: 8, max: 128 };
+
+/** The account's password, confirming an action ("Your password"); `id` tells several on one page apart. */
+export const ConfirmPassword: FC<{ id: string; invalid?: boolean }> = ({ id, invalid }) => (
+  <Field
+    id={id}
+    name="password"
+    label="Your password"
+    type="password"
+    autocomplete="current-password"
+    maxLength={PASSWORD_LENGTH.max}
+    invalid={invalid}
+  />
+);
+
+/** A new password (`newPassword`), with what the page says of it. */
+export const NewPassword: FC<{ hint: string; invalid?: boolean }> = ({ hint, invalid }) => (
+  <Field
+    name="newPassword"
+    label="New password"
+    type="password"
+    autocomplete="new-password"
+    minLength={PASSWORD_LENGTH.min}
+    maxLength={PASSWORD_LENGTH.max}
+    hint={hint}
+    invalid={invalid}
+  />
+);
+
 /** A form that posts to a page path. */
 export const PostForm: FC<PropsWithChildren<{ action: string; class?: string }>> = ({ action, children, ...rest }) => (
   <form method="post" action={action} class={rest.class}>

@@ -8,7 +8,7 @@ import type { Context } from "hono";
 import type { FC } from "hono/jsx";
 import { callApi, type PageError } from "./api";
 import type { PageEnv } from "./headers";
-import { ErrorMessage, Field, Hidden, Layout, Notice, PostForm } from "./layout";
+import { ErrorMessage, Field, Hidden, Layout, NewPassword, Notice, PostForm } from "./layout";
 import { formOf, frame, render, seeOther } from "./respond";
 
 interface ForgotProps extends ReturnType<typeof frame> {
@@ -75,16 +75,7 @@ const ResetPassword: FC<ResetProps> = ({ token, error, ...layout }) => {
       <div class="card">
         <PostForm action="/reset-password">
           <Hidden fields={{ token }} />
-          <Field
-            name="newPassword"
-            label="New password"
-            type="password"
-            autocomplete="new-password"
-            minLength={8}
-            maxLength={128}
-            hint="At least 8 characters. Every device signed in to your account will be signed out."
-            invalid={passwordError}
-          />
+          <NewPassword hint="At least 8 characters. Every device signed in to your account will be signed out." invalid={passwordError} />
           <button type="submit">Set the new password</button>
         </PostForm>
       </div>

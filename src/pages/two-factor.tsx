@@ -11,7 +11,7 @@ import { TRUST_DEVICE_DAYS } from "../auth/plugin/second-factors";
 import { accountWithError, showAccountWith } from "./account";
 import { callApi, type PageError } from "./api";
 import type { PageEnv } from "./headers";
-import { ErrorMessage, Field, Hidden, Layout, PostForm, Username } from "./layout";
+import { ConfirmPassword, ErrorMessage, Field, Hidden, Layout, PostForm, Username } from "./layout";
 import { formOf, frame, render, seeOther } from "./respond";
 import { targetOrAccount } from "./session";
 
@@ -86,28 +86,14 @@ export const SecondFactor: FC<{ email: string; enabled: boolean; shown?: Shown; 
         {shown?.backupCodes ? <BackupCodes codes={shown.backupCodes} /> : null}
         <PostForm action="/account/two-factor/backup-codes">
           <Username email={email} />
-          <Field
-            id="codes-password"
-            name="password"
-            label="Your password"
-            type="password"
-            autocomplete="current-password"
-            maxLength={128}
-          />
+          <ConfirmPassword id="codes-password" />
           <button type="submit" class="secondary">
             Make new backup codes
           </button>
         </PostForm>
         <PostForm action="/account/two-factor/disable">
           <Username email={email} />
-          <Field
-            id="disable-password"
-            name="password"
-            label="Your password"
-            type="password"
-            autocomplete="current-password"
-            maxLength={128}
-          />
+          <ConfirmPassword id="disable-password" />
           <button type="submit" class="danger">
             Turn off
           </button>
@@ -118,14 +104,7 @@ export const SecondFactor: FC<{ email: string; enabled: boolean; shown?: Shown; 
         <p>Ask for a code from an authenticator app when you sign in, besides your password.</p>
         <PostForm action="/account/two-factor/enable">
           <Username email={email} />
-          <Field
-            id="enable-password"
-            name="password"
-            label="Your password"
-            type="password"
-            autocomplete="current-password"
-            maxLength={128}
-          />
+          <ConfirmPassword id="enable-password" />
           <button type="submit">Set up</button>
         </PostForm>
       </div>
