@@ -15,21 +15,8 @@ export type StoredEvent = Omit<SecurityEvent, "type"> & { type: string };
 /** One row of `auth_event`, as written: its user, and its time in epoch ms. */
 export type EventRow = Omit<StoredEvent, "at"> & { userId: string; at: number };
 
-const columns = (row: EventRow) => ({
-  id: row.id,
-  userId: row.userId,
-  type: row.type,
-  count: row.count,
-  sessionId: row.sessionId,
-  ipAddress: row.ipAddress,
-  userAgent: row.userAgent,
-  device: row.device,
-  country: row.country,
-  city: row.city,
-  detail: row.detail,
-  createdAt: new Date(row.at),
-  updatedAt: new Date(row.at),
-});
+/** A row's columns: its time is when it was created and last updated. */
+const columns = ({ at, ...row }: EventRow) => ({ ...row, createdAt: new Date(at), updatedAt: new Date(at) });
 
 /** Writes one event. */
 export async function insertEvent(db: Db, row: EventRow): Promise<void> {
@@ -42,10 +29,11 @@ export async function insertEvent(db: Db, row: EventRow): Promise<void> {
  * take their request's whereabouts; its time stays the first failure's.
  */
 export async function upsertAggregate(db: Db, row: EventRow): Promise<void> {
-  const { id: _id, createdAt: _createdAt, userId: _userId, type: _type, ...latest } = columns(row);
+  const values = columns(row);
+  const { id: _id, createdAt: _createdAt, userId: _userId, type: _type, ...latest } = values;
   await db
     .insert(authEvent)
-    .values(columns(row))
+    .values(values)
     .onConflictDoUpdate({ target: authEvent.id, set: { ...latest, count: sql`max(${authEvent.count}, excluded.count)` } });
 }
 
